@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { ExitCode, exitCodeOf } from '../errors.js';
+
+/** Read at run time so src/ and dist/ (both two levels below the root) find the same file. */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/**
+ * Builds the command tree. Each command's module is imported only when that command runs,
+ * so `gitctx search` does not pay start-up time for indexing code and vice versa.
+ */
+export function buildProgram(): Command {
+  const program = new Command('gitctx')
+    .description('Git-native semantic code search for coding agents.')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .showSuggestionAfterError(true)
+    .exitOverride();
+  return program;
+}
+
+/** One line on stderr, the documented exit code; a stack only when GITCTX_DEBUG is set. */
+export function reportError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // Commander has already printed its message (or the help/version text).
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+      return ExitCode.ok;
+    }
+    return ExitCode.usage;
+  }
+  const code = exitCodeOf(err);
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`gitctx: ${code === ExitCode.unexpected ? 'unexpected error: ' : ''}${firstLine(message)}\n`);
+  if (process.env.GITCTX_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  return code;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n', 1)[0] ?? text;
+}
+
+export async function run(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    if (argv.length <= 2) {
+      program.outputHelp({ error: true });
+      return ExitCode.usage;
+    }
+    await program.parseAsync(argv as string[]);
+    return ExitCode.ok;
+  } catch (err) {
+    return reportError(err);
+  }
+}
+

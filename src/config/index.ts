@@ -1,0 +1,18 @@
+/**
+ * Settings: one zod schema declares every key; values are layered
+ * defaults < repo `.gitctx/config.yml` < user `~/.gitctx/config.yml` < env `GITCTX_SECTION__KEY` < flags,
+ * each layer validated on its own so an error names the file or variable that holds the bad value.
+ */
+export { settingsSchema, SETTING_KEYS, SECRET_KEYS, findSettingKey } from './schema.js';
+export type { Settings, SettingKey, SettingKind } from './schema.js';
+export {
+  resolveSettings,
+  settingsFromEnv,
+  flattenSettingsDocument,
+  parseSettingString,
+  validateSetting,
+  settingValue,
+} from './resolve.js';
+export type { ResolvedSettings, SettingsLayer, SettingSource } from './resolve.js';
+export { loadSettings, readSettingsFile, userConfigDir, userConfigPath, repoConfigPath, REPO_CONFIG } from './load.js';
+export type { LoadSettingsOptions } from './load.js';

@@ -1,0 +1,78 @@
+import { readFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { fromFsError, UsageError } from '../errors.js';
+import { flattenSettingsDocument, resolveSettings, settingsFromEnv } from './resolve.js';
+import type { ResolvedSettings, SettingsLayer } from './resolve.js';
+
+export const REPO_CONFIG = join('.gitctx', 'config.yml');
+
+/** `~/.gitctx`, or `$GITCTX_HOME`. */
+export function userConfigDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.GITCTX_HOME && env.GITCTX_HOME !== '' ? env.GITCTX_HOME : join(homedir(), '.gitctx');
+}
+
+export function userConfigPath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(userConfigDir(env), 'config.yml');
+}
+
+export function repoConfigPath(repoRoot: string): string {
+  return join(repoRoot, REPO_CONFIG);
+}
+
+async function readOptional(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw fromFsError(err, path);
+  }
+}
+
+/** Reads one YAML settings file into a layer; a missing file is an empty layer. */
+export async function readSettingsFile(path: string, source: 'repo' | 'user'): Promise<SettingsLayer> {
+  const text = await readOptional(path);
+  if (text === undefined) return { source, origin: path, values: new Map() };
+  if (source === 'user') await assertPrivate(path);
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    if (err instanceof YAMLParseError) {
+      throw new UsageError(`${path}: not valid YAML (${err.message.split('\n')[0] ?? 'parse error'})`);
+    }
+    throw err;
+  }
+  return { source, origin: path, values: flattenSettingsDocument(doc, path, source) };
+}
+
+/** The user file may hold API keys, so it must not be readable by others. */
+async function assertPrivate(path: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const mode = (await stat(path)).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    throw new UsageError(
+      `${path} is readable by others (mode ${mode.toString(8).padStart(4, '0')}); it may hold API keys: run \`chmod 600 ${path}\``,
+    );
+  }
+}
+
+export interface LoadSettingsOptions {
+  /** Repository root; without one, only user, env and flags apply. */
+  repoRoot?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Command-line overrides, flat `section.key` → already-parsed value. */
+  flags?: ReadonlyMap<string, unknown>;
+}
+
+/** defaults < repo `.gitctx/config.yml` < user `~/.gitctx/config.yml` < env `GITCTX_SECTION__KEY` < flags. */
+export async function loadSettings(options: LoadSettingsOptions = {}): Promise<ResolvedSettings> {
+  const env = options.env ?? process.env;
+  const layers: SettingsLayer[] = [];
+  if (options.repoRoot !== undefined) layers.push(await readSettingsFile(repoConfigPath(options.repoRoot), 'repo'));
+  layers.push(await readSettingsFile(userConfigPath(env), 'user'));
+  layers.push(settingsFromEnv(env));
+  if (options.flags) layers.push({ source: 'flag', origin: 'command line', values: options.flags });
+  return resolveSettings(layers);
+}

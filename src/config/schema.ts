@@ -1,0 +1,118 @@
+import { z } from 'zod';
+
+/**
+ * The one declaration of every setting: its type, its allowed values and its default.
+ * Everything else (env names, `config list`, string parsing, errors) is derived from it.
+ */
+export const settingsSchema = z
+  .object({
+    model: z
+      .object({
+        embedding: z.string().min(1).default('local'),
+        base_url: z.url({ protocol: /^https?$/ }).optional(),
+        dimensions: z.int().positive().max(65_536).optional(),
+      })
+      .strict()
+      .prefault({}),
+    index: z
+      .object({
+        refs: z.array(z.string().min(1)).min(1).default(['HEAD']),
+        exclude: z.array(z.string().min(1)).default([]),
+        max_file_bytes: z.int().positive().default(1024 * 1024),
+      })
+      .strict()
+      .prefault({}),
+    cache: z
+      .object({
+        encoding: z.enum(['f32', 'f32-shuffle', 'f16']).default('f32'),
+      })
+      .strict()
+      .prefault({}),
+    search: z
+      .object({
+        limit: z.int().min(1).max(100).default(10),
+        min_score: z.number().finite().optional(),
+        format: z.enum(['terse', 'verbose', 'mcp', 'json']).default('terse'),
+        mode: z.enum(['hybrid', 'vector', 'text']).default('hybrid'),
+      })
+      .strict()
+      .prefault({}),
+    api_keys: z
+      .object({
+        openai: z.string().min(1).optional(),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** Keys whose values are secrets: shown masked everywhere. */
+export const SECRET_KEYS: ReadonlySet<string> = new Set(['api_keys.openai']);
+
+/** Keys that may only live in the user file, because the repo file is committed. */
+export const USER_ONLY_SECTIONS: ReadonlySet<string> = new Set(['api_keys']);
+
+export type SettingKind = 'string' | 'number' | 'list' | 'enum';
+
+export interface SettingKey {
+  key: string;
+  kind: SettingKind;
+  /** The leaf schema, defaults and optionality stripped. */
+  schema: z.ZodType;
+  values?: readonly string[];
+  defaultValue: unknown;
+}
+
+type Wrapped = z.ZodType & { unwrap(): z.ZodType };
+
+function leafOf(schema: z.ZodType): { leaf: z.ZodType; defaultValue: unknown } {
+  let current = schema;
+  let defaultValue: unknown;
+  for (;;) {
+    const type = current.def.type;
+    if (type === 'default') defaultValue = (current.def as unknown as { defaultValue: unknown }).defaultValue;
+    if (type !== 'default' && type !== 'optional' && type !== 'prefault') return { leaf: current, defaultValue };
+    current = (current as Wrapped).unwrap();
+  }
+}
+
+function kindOf(leaf: z.ZodType): SettingKind {
+  switch (leaf.def.type) {
+    case 'number':
+      return 'number';
+    case 'array':
+      return 'list';
+    case 'enum':
+      return 'enum';
+    default:
+      return 'string';
+  }
+}
+
+function collectKeys(): SettingKey[] {
+  const keys: SettingKey[] = [];
+  for (const [section, sectionSchema] of Object.entries(settingsSchema.shape)) {
+    const { leaf: object } = leafOf(sectionSchema);
+    for (const [name, fieldSchema] of Object.entries((object as z.ZodObject).shape)) {
+      const { leaf, defaultValue } = leafOf(fieldSchema as z.ZodType);
+      const kind = kindOf(leaf);
+      keys.push({
+        key: `${section}.${name}`,
+        kind,
+        schema: leaf,
+        defaultValue,
+        ...(kind === 'enum' ? { values: (leaf as z.ZodEnum).options as string[] } : {}),
+      });
+    }
+  }
+  return keys;
+}
+
+export const SETTING_KEYS: readonly SettingKey[] = collectKeys();
+const byKey = new Map(SETTING_KEYS.map((k) => [k.key, k]));
+
+export function findSettingKey(key: string): SettingKey | undefined {
+  return byKey.get(key);
+}
