@@ -1,0 +1,219 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as lancedb from '@lancedb/lancedb';
+import type { Connection, Table } from '@lancedb/lancedb';
+import { fromFsError } from '../errors.js';
+import { CHUNKS_TABLE, chunksSchema, SCHEMA_VERSION } from './schema.js';
+import type { ChunkRow } from './schema.js';
+
+/** What the index was built with; any difference in the identity part means a rebuild from the cache. */
+export interface IndexMeta {
+  schema_version: number;
+  model: string;
+  dims: number;
+  chunker: string;
+  indexed_commit: string | null;
+  updated_at: string;
+}
+
+export type IndexIdentity = Pick<IndexMeta, 'model' | 'dims' | 'chunker'>;
+
+/** One file version present in the index, aggregated from its chunk rows. */
+export interface StoredFile {
+  fileId: string;
+  path: string;
+  blobSha: string;
+  isHead: boolean;
+  uncommitted: boolean;
+  commitSha: string | null;
+  chunks: number;
+}
+
+const META_FILE = 'meta.json';
+/** Rows buffered before one `add`: keeps table versions few and memory bounded. */
+const ADD_BATCH_ROWS = 4096;
+/** Ids per delete predicate: one table version per group. */
+const DELETE_BATCH_IDS = 2000;
+
+export async function readIndexMeta(dbDir: string): Promise<IndexMeta | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(dbDir, META_FILE), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw fromFsError(err, join(dbDir, META_FILE));
+  }
+  try {
+    const meta = JSON.parse(text) as Partial<IndexMeta>;
+    if (typeof meta.model !== 'string' || typeof meta.dims !== 'number' || typeof meta.chunker !== 'string') return undefined;
+    return meta as IndexMeta;
+  } catch (err) {
+    if (err instanceof SyntaxError) return undefined;
+    throw err;
+  }
+}
+
+async function writeIndexMeta(dbDir: string, meta: IndexMeta): Promise<void> {
+  const target = join(dbDir, META_FILE);
+  const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, `${JSON.stringify(meta, null, 2)}\n`);
+    await rename(temp, target);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw fromFsError(err, target);
+  }
+}
+
+function sameIdentity(meta: IndexMeta | undefined, identity: IndexIdentity): boolean {
+  return (
+    meta !== undefined &&
+    meta.schema_version === SCHEMA_VERSION &&
+    meta.model === identity.model &&
+    meta.dims === identity.dims &&
+    meta.chunker === identity.chunker
+  );
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/**
+ * The local search index: one LanceDB chunks table under `.gitctx/db`, plus meta.json.
+ * Everything in it can be rebuilt from the embedding cache, so an unreadable or
+ * mismatched database is wiped and rebuilt rather than repaired.
+ */
+export class IndexStore {
+  private pending: ChunkRow[] = [];
+  private changed = false;
+
+  private constructor(
+    private readonly db: Connection,
+    private readonly table: Table,
+    readonly dir: string,
+    readonly previousMeta: IndexMeta | undefined,
+  ) {}
+
+  /**
+   * Opens the database for writing. A database built another way (model, dims, chunker,
+   * schema) or without metadata is wiped; an unreadable one too: the cache rebuilds it.
+   */
+  static async openForWrite(dir: string, identity: IndexIdentity, warn: (message: string) => void): Promise<IndexStore> {
+    const meta = await readIndexMeta(dir);
+    if (!sameIdentity(meta, identity)) {
+      if (meta !== undefined) {
+        warn(`index was built with ${meta.model} (${meta.dims} dims); rebuilding it for ${identity.model} from the cache`);
+      }
+      await wipe(dir);
+      const db = await lancedb.connect(dir);
+      const table = await db.createEmptyTable(CHUNKS_TABLE, chunksSchema(identity.dims));
+      // Identity first, so a run killed before its end still leaves a database we can trust.
+      const fresh: IndexMeta = { schema_version: SCHEMA_VERSION, ...identity, indexed_commit: null, updated_at: new Date().toISOString() };
+      await writeIndexMeta(dir, fresh);
+      return new IndexStore(db, table, dir, undefined);
+    }
+    try {
+      const db = await lancedb.connect(dir);
+      const table = await db.openTable(CHUNKS_TABLE);
+      await table.countRows();
+      return new IndexStore(db, table, dir, meta);
+    } catch (err) {
+      warn(`index database unreadable (${(err as Error).message.split('\n')[0]}); rebuilding it from the cache`);
+      await wipe(dir);
+      return IndexStore.openForWrite(dir, identity, warn);
+    }
+  }
+
+  /** Every file version in the index, by file id. */
+  async storedFiles(): Promise<Map<string, StoredFile>> {
+    const rows = (await this.table
+      .query()
+      .select(['file_id', 'path', 'blob_sha', 'is_head', 'uncommitted', 'commit_sha'])
+      .toArray()) as Pick<ChunkRow, 'file_id' | 'path' | 'blob_sha' | 'is_head' | 'uncommitted' | 'commit_sha'>[];
+    const files = new Map<string, StoredFile>();
+    for (const row of rows) {
+      const existing = files.get(row.file_id);
+      if (existing) {
+        existing.chunks += 1;
+        continue;
+      }
+      files.set(row.file_id, {
+        fileId: row.file_id,
+        path: row.path,
+        blobSha: row.blob_sha,
+        isHead: row.is_head,
+        uncommitted: row.uncommitted,
+        commitSha: row.commit_sha,
+        chunks: 1,
+      });
+    }
+    return files;
+  }
+
+  async removeFiles(fileIds: readonly string[]): Promise<void> {
+    for (let i = 0; i < fileIds.length; i += DELETE_BATCH_IDS) {
+      const group = fileIds.slice(i, i + DELETE_BATCH_IDS);
+      await this.table.delete(`file_id IN (${group.map(quote).join(', ')})`);
+      this.changed = true;
+    }
+  }
+
+  /** Buffers rows; they reach the table in large batches. */
+  async add(rows: readonly ChunkRow[]): Promise<void> {
+    this.pending.push(...rows);
+    if (this.pending.length >= ADD_BATCH_ROWS) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const rows = this.pending;
+    this.pending = [];
+    await this.table.add(rows as unknown as Record<string, unknown>[]);
+    this.changed = true;
+  }
+
+  /**
+   * Makes the run durable: remaining rows, the full-text index, compaction and
+   * pruning of old table versions (so the directory does not grow run after run), then meta.json.
+   */
+  async commit(meta: Omit<IndexMeta, 'schema_version' | 'updated_at'>): Promise<void> {
+    await this.flush();
+    if (this.changed || !(await this.hasTextIndex())) {
+      if ((await this.table.countRows()) > 0) {
+        await this.table.createIndex('search_text', {
+          config: lancedb.Index.fts({ withPosition: false, baseTokenizer: 'simple', stem: true, removeStopWords: true }),
+          replace: true,
+        });
+      }
+      await this.table.optimize({ cleanupOlderThan: new Date(), deleteUnverified: true });
+    }
+    await writeIndexMeta(this.dir, { schema_version: SCHEMA_VERSION, ...meta, updated_at: new Date().toISOString() });
+    this.changed = false;
+  }
+
+  private async hasTextIndex(): Promise<boolean> {
+    return (await this.table.listIndices()).some((index) => index.columns.includes('search_text'));
+  }
+
+  async countRows(): Promise<number> {
+    return this.table.countRows();
+  }
+
+  async versionCount(): Promise<number> {
+    return (await this.table.listVersions()).length;
+  }
+
+  close(): void {
+    this.table.close();
+    this.db.close();
+  }
+}
+
+async function wipe(dir: string): Promise<void> {
+  try {
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw fromFsError(err, dir);
+  }
+}

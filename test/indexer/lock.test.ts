@@ -1,0 +1,64 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { acquireIndexLock, LockTimeoutError } from '../../src/indexer/lock.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gitctx-lock-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('index lock', () => {
+  it('admits one holder at a time and lets the next in after release', async () => {
+    const path = join(dir, 'index.lock');
+    const first = await acquireIndexLock(path);
+    let waitedFor: number | undefined;
+    const second = acquireIndexLock(path, { pollMs: 10, onWait: (h) => (waitedFor = h.pid) });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(waitedFor).toBe(process.pid);
+    await first.release();
+    const held = await second;
+    expect(JSON.parse(await readFile(path, 'utf8')).pid).toBe(process.pid);
+    await held.release();
+  });
+
+  it('gives up with a clear error after the timeout', async () => {
+    const path = join(dir, 'index.lock');
+    const first = await acquireIndexLock(path);
+    await expect(acquireIndexLock(path, { timeoutMs: 50, pollMs: 10 })).rejects.toThrow(LockTimeoutError);
+    await expect(acquireIndexLock(path, { timeoutMs: 50, pollMs: 10 })).rejects.toThrow(/another gitctx index \(pid \d+/);
+    await first.release();
+  });
+
+  it('takes over a lock whose holder died (kill -9 leaves it behind)', async () => {
+    const path = join(dir, 'index.lock');
+    const child = spawn(process.execPath, ['-e', '0']);
+    const deadPid = child.pid!;
+    await new Promise((r) => child.on('exit', r));
+    await writeFile(path, JSON.stringify({ pid: deadPid, host: hostname(), token: 'x', started: 'then' }));
+    const held = await acquireIndexLock(path, { timeoutMs: 1000 });
+    expect(JSON.parse(await readFile(path, 'utf8')).pid).toBe(process.pid);
+    await held.release();
+  });
+
+  it('takes over an unreadable lock file', async () => {
+    const path = join(dir, 'index.lock');
+    await writeFile(path, '{not json');
+    const held = await acquireIndexLock(path, { timeoutMs: 1000 });
+    await held.release();
+    await expect(readFile(path)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('release does not remove a lock that another run now holds', async () => {
+    const path = join(dir, 'index.lock');
+    const held = await acquireIndexLock(path);
+    await writeFile(path, JSON.stringify({ pid: process.pid, host: hostname(), token: 'someone-else', started: 'now' }));
+    await held.release();
+    expect(JSON.parse(await readFile(path, 'utf8')).token).toBe('someone-else');
+  });
+});

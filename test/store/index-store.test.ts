@@ -1,0 +1,108 @@
+import { readdir, mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { IndexStore, readIndexMeta } from '../../src/store/index-store.js';
+import type { ChunkRow } from '../../src/store/schema.js';
+
+const identity = { model: 'test-model', dims: 4, chunker: 'test-chunker' };
+let dir: string;
+let warnings: string[];
+const warn = (m: string) => warnings.push(m);
+
+beforeEach(async () => {
+  dir = join(await mkdtemp(join(tmpdir(), 'gitctx-store-')), 'db');
+  warnings = [];
+});
+afterEach(async () => {
+  await rm(join(dir, '..'), { recursive: true, force: true });
+});
+
+function rows(fileId: string, path: string, count: number, isHead = true): ChunkRow[] {
+  return Array.from({ length: count }, (_, i) => ({
+    file_id: fileId,
+    vector: new Float32Array([i, 1, 0, 0]),
+    content: `content of ${path} chunk ${i}`,
+    search_text: `content of ${path} chunk ${i} parseConfig parse config`,
+    path,
+    language: 'typescript',
+    start_line: i * 10 + 1,
+    end_line: i * 10 + 10,
+    blob_sha: fileId.padEnd(40, '0'),
+    chunk_index: i,
+    commit_sha: null,
+    author: null,
+    date: null,
+    message: null,
+    is_head: isHead,
+    uncommitted: false,
+    model: identity.model,
+  }));
+}
+
+describe('IndexStore', () => {
+  it('adds, lists and removes file versions, keeping few table versions', async () => {
+    const store = await IndexStore.openForWrite(dir, identity, warn);
+    for (let f = 0; f < 50; f++) await store.add(rows(`f${f}`, `src/file ${f}.ts`, 3));
+    await store.commit({ ...identity, indexed_commit: 'abc' });
+    const files = await store.storedFiles();
+    expect(files.size).toBe(50);
+    expect(files.get('f7')).toMatchObject({ path: 'src/file 7.ts', chunks: 3, isHead: true });
+    await store.removeFiles(['f1', 'f2', "it's-not-there"]);
+    await store.commit({ ...identity, indexed_commit: 'def' });
+    expect(await store.countRows()).toBe(48 * 3);
+    expect(await store.versionCount()).toBeLessThanOrEqual(2);
+    store.close();
+    expect(await readIndexMeta(dir)).toMatchObject({ ...identity, indexed_commit: 'def', schema_version: 1 });
+    expect(warnings).toEqual([]);
+  });
+
+  it('reopens an index built the same way without touching it', async () => {
+    const store = await IndexStore.openForWrite(dir, identity, warn);
+    await store.add(rows('a', 'a.ts', 2));
+    await store.commit({ ...identity, indexed_commit: 'abc' });
+    store.close();
+    const again = await IndexStore.openForWrite(dir, identity, warn);
+    expect(again.previousMeta?.indexed_commit).toBe('abc');
+    expect(await again.countRows()).toBe(2);
+    again.close();
+  });
+
+  it('wipes an index built with another model, saying so', async () => {
+    const store = await IndexStore.openForWrite(dir, identity, warn);
+    await store.add(rows('a', 'a.ts', 2));
+    await store.commit({ ...identity, indexed_commit: 'abc' });
+    store.close();
+    const other = await IndexStore.openForWrite(dir, { ...identity, model: 'other', dims: 8 }, warn);
+    expect(await other.countRows()).toBe(0);
+    other.close();
+    expect(warnings.join('\n')).toMatch(/built with test-model \(4 dims\); rebuilding it for other/);
+  });
+
+  it('rebuilds an unreadable database with one warning', async () => {
+    const store = await IndexStore.openForWrite(dir, identity, warn);
+    await store.add(rows('a', 'a.ts', 2));
+    await store.commit({ ...identity, indexed_commit: 'abc' });
+    store.close();
+    const tableDir = join(dir, 'chunks.lance');
+    await rm(join(tableDir, '_versions'), { recursive: true, force: true });
+    const rebuilt = await IndexStore.openForWrite(dir, identity, warn);
+    expect(await rebuilt.countRows()).toBe(0);
+    rebuilt.close();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/unreadable .*rebuilding it from the cache/);
+  });
+
+  it('treats garbage metadata as no metadata and starts clean', async () => {
+    const store = await IndexStore.openForWrite(dir, identity, warn);
+    await store.add(rows('a', 'a.ts', 2));
+    await store.commit({ ...identity, indexed_commit: 'abc' });
+    store.close();
+    await writeFile(join(dir, 'meta.json'), '{"model": 3');
+    const fresh = await IndexStore.openForWrite(dir, identity, warn);
+    expect(await fresh.countRows()).toBe(0);
+    fresh.close();
+    expect(JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')).model).toBe('test-model');
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+});
