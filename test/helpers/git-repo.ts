@@ -160,8 +160,12 @@ function runGitSync(args: readonly string[], options: GitOptions & { cwd: string
       },
     });
   } catch (err) {
-    const stderr = (err as { stderr?: unknown }).stderr;
-    const detail = typeof stderr === 'string' && stderr.trim() !== '' ? stderr.trim() : String(err);
+    // Some failures (merge conflicts) explain themselves on stdout.
+    const { stderr, stdout } = err as { stderr?: unknown; stdout?: unknown };
+    const detail = [stderr, stdout]
+      .map((text) => (typeof text === 'string' ? text.trim() : ''))
+      .filter((text) => text !== '')
+      .join('\n') || String(err);
     throw new Error(`git ${args.join(' ')} failed: ${detail}`, { cause: err });
   }
 }
