@@ -1,0 +1,27 @@
+/**
+ * The embedding cache: one file per (git blob, embedding model), committed to the
+ * repository so nobody pays to embed the same content twice.
+ *
+ * Content-addressed: `.gitctx/embeddings/<model-dir>/<sha[0:2]>/<sha>.safetensors.zst`
+ * holds the vectors of every chunk of blob `<sha>`, a safetensors file in one
+ * zstd frame (shared/spec/cache-format.md). Files are byte-deterministic, so two
+ * people indexing the same commit never conflict in git.
+ *
+ * `EmbeddingCache.get` returns embeddings or a miss; a corrupt or hostile file
+ * (they arrive through `git pull`) is a miss with one warning, never a crash.
+ * `set` validates and writes atomically. `cacheStats` summarises the directory.
+ * The safetensors codec is exported for tools that read the files directly.
+ */
+export { EmbeddingCache, DEFAULT_CHUNKER } from './embedding-cache.js';
+export type { EmbeddingCacheOptions, CacheFileSystem, SetInfo } from './embedding-cache.js';
+export type { CacheEncoding, Embedding } from './types.js';
+export { CACHE_ENCODINGS } from './types.js';
+export { cacheStats } from './stats.js';
+export type { CacheStats, CacheStatsGroup } from './stats.js';
+export { CacheFormatError, InvalidBlobShaError, InvalidEmbeddingsError } from './errors.js';
+export { CACHE_FORMAT, decodeCacheFile, encodeCacheFile } from './codec.js';
+export type { CacheEntry, CacheKey, CacheReadResult, EncodeOptions } from './codec.js';
+export { CACHE_FILE_SUFFIX, isBlobSha, modelDirName, modelFromDirName } from './paths.js';
+export { decodeSafetensors, encodeSafetensors } from './safetensors.js';
+export type { DType, Safetensors, Tensor } from './safetensors.js';
+export { MAX_DECOMPRESSED_BYTES } from './zstd.js';

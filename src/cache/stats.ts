@@ -1,0 +1,174 @@
+/**
+ * What the cache holds, per model directory and encoding, for `gitctx cache
+ * stats` and `gitctx status`. Reads only each file's beginning: the zstd frame
+ * header gives the uncompressed size, and the safetensors header (decompressed
+ * from the first block, not the whole file) gives the encoding.
+ */
+import type { Dirent } from 'node:fs';
+import { constants as fsConstants } from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CacheEncoding } from './types.js';
+import { CACHE_ENCODINGS } from './types.js';
+import { CACHE_FILE_SUFFIX, isBlobSha, modelFromDirName } from './paths.js';
+import { decodeSafetensorsHeader, DEFAULT_MAX_HEADER_BYTES } from './safetensors.js';
+import { MAX_DECOMPRESSED_BYTES, zstdContentSize, ZstdPrefixDecoder } from './zstd.js';
+
+export interface CacheStatsGroup {
+  /** Directory name under the embeddings root. */
+  modelDir: string;
+  /** The model the directory stands for, or undefined if the name is not one gitctx makes. */
+  model: string | undefined;
+  /** `invalid`: the file's headers could not be read (it would be a warned miss). */
+  encoding: CacheEncoding | 'invalid';
+  files: number;
+  /** Bytes on disk. */
+  bytes: number;
+  /** Sum of the frames' declared content sizes (0 for files whose frame header is unreadable). */
+  uncompressedBytes: number;
+}
+
+export interface CacheStats {
+  /** Sorted by model directory, then encoding. */
+  groups: CacheStatsGroup[];
+  totals: { files: number; bytes: number; uncompressedBytes: number };
+}
+
+interface FileFacts {
+  bytes: number;
+  uncompressedBytes: number;
+  encoding: CacheEncoding | 'invalid';
+}
+
+const READ_CHUNK = 32 * 1024;
+const PARALLEL_FILES = 16;
+const FAN_OUT_DIR = /^[0-9a-f]{2}$/;
+
+function errnoCode(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
+  return undefined;
+}
+
+async function listDir(path: string): Promise<Dirent[]> {
+  try {
+    return await fsp.readdir(path, { withFileTypes: true });
+  } catch (err) {
+    const code = errnoCode(err);
+    // A cache that was never written, or a stray file where a directory belongs, holds nothing.
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    throw err;
+  }
+}
+
+function encodingOf(metadata: Record<string, string>): CacheEncoding | 'invalid' {
+  return CACHE_ENCODINGS.find((e) => e === metadata['encoding']) ?? 'invalid';
+}
+
+/** Reads a file's beginning in chunks until the safetensors header is decoded (usually the first zstd block). */
+async function inspectFile(path: string): Promise<FileFacts> {
+  const handle = await fsp.open(path, fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0) | (fsConstants.O_NONBLOCK ?? 0));
+  try {
+    const stat = await handle.stat();
+    const facts: FileFacts = { bytes: stat.size, uncompressedBytes: 0, encoding: 'invalid' };
+    if (!stat.isFile()) return facts;
+    const chunk = new Uint8Array(Math.min(READ_CHUNK, stat.size));
+    let position = 0;
+    let decoder: ZstdPrefixDecoder | undefined;
+    let contentSize = 0;
+    while (position < stat.size) {
+      const { bytesRead } = await handle.read(chunk, 0, chunk.byteLength, position);
+      if (bytesRead === 0) break;
+      const input = chunk.subarray(0, bytesRead);
+      if (decoder === undefined) {
+        contentSize = zstdContentSize(input);
+        facts.uncompressedBytes = contentSize;
+        if (contentSize > MAX_DECOMPRESSED_BYTES) return facts;
+        decoder = new ZstdPrefixDecoder(Math.min(contentSize, 8 + DEFAULT_MAX_HEADER_BYTES));
+      }
+      position += bytesRead;
+      decoder.push(input);
+      const header = decodeSafetensorsHeader(decoder.output, contentSize);
+      if (header !== undefined) return { ...facts, encoding: encodingOf(header.metadata) };
+      if (decoder.done) return facts;
+    }
+    return facts;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function inspectOrInvalid(path: string): Promise<FileFacts> {
+  try {
+    return await inspectFile(path);
+  } catch (err) {
+    // Stats describe the cache as it is: an unreadable or corrupt file is counted as
+    // invalid (with its size if we can get it) rather than failing the whole report.
+    const code = errnoCode(err);
+    if (code === 'ENOENT') return { bytes: 0, uncompressedBytes: 0, encoding: 'invalid' };
+    const size = await fsp.lstat(path).then(
+      (s) => s.size,
+      // Not even lstat works: the file is counted, its size is unknown.
+      () => 0,
+    );
+    return { bytes: size, uncompressedBytes: 0, encoding: 'invalid' };
+  }
+}
+
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** Lists `<model-dir>/<xx>/<sha>.safetensors.zst` files, skipping temp files and anything not laid out like the cache. */
+async function listCacheFiles(dir: string): Promise<Array<{ modelDir: string; path: string }>> {
+  const files: Array<{ modelDir: string; path: string }> = [];
+  for (const model of await listDir(dir)) {
+    if (!model.isDirectory()) continue;
+    for (const fan of await listDir(join(dir, model.name))) {
+      if (!fan.isDirectory() || !FAN_OUT_DIR.test(fan.name)) continue;
+      for (const file of await listDir(join(dir, model.name, fan.name))) {
+        if (!file.isFile() || !file.name.endsWith(CACHE_FILE_SUFFIX)) continue;
+        const sha = file.name.slice(0, -CACHE_FILE_SUFFIX.length);
+        if (!isBlobSha(sha) || !sha.startsWith(fan.name)) continue;
+        files.push({ modelDir: model.name, path: join(dir, model.name, fan.name, file.name) });
+      }
+    }
+  }
+  return files;
+}
+
+/** Counts files and bytes under the embeddings root `dir` (a missing root is an empty cache). */
+export async function cacheStats(dir: string): Promise<CacheStats> {
+  const files = await listCacheFiles(dir);
+  const facts = await mapLimited(files, PARALLEL_FILES, (f) => inspectOrInvalid(f.path));
+  const groups = new Map<string, CacheStatsGroup>();
+  const totals = { files: 0, bytes: 0, uncompressedBytes: 0 };
+  files.forEach((file, i) => {
+    const fact = facts[i];
+    if (fact === undefined) return;
+    const id = `${file.modelDir}\0${fact.encoding}`;
+    let group = groups.get(id);
+    if (group === undefined) {
+      group = { modelDir: file.modelDir, model: modelFromDirName(file.modelDir), encoding: fact.encoding, files: 0, bytes: 0, uncompressedBytes: 0 };
+      groups.set(id, group);
+    }
+    group.files += 1;
+    group.bytes += fact.bytes;
+    group.uncompressedBytes += fact.uncompressedBytes;
+    totals.files += 1;
+    totals.bytes += fact.bytes;
+    totals.uncompressedBytes += fact.uncompressedBytes;
+  });
+  const sorted = [...groups.values()].sort((a, b) =>
+    a.modelDir < b.modelDir ? -1 : a.modelDir > b.modelDir ? 1 : a.encoding < b.encoding ? -1 : a.encoding > b.encoding ? 1 : 0,
+  );
+  return { groups: sorted, totals };
+}
