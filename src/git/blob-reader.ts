@@ -77,7 +77,8 @@ export function openBlobReader(repo: Repository): CatFileBlobReader {
  * Answers are parsed as they stream in, so a blob may span many chunks and a chunk
  * may hold many blobs. When a readMany consumer falls behind by `maxInFlightBytes`,
  * stdout is paused and git blocks on its full pipe: memory stays bounded without
- * git or us buffering the rest.
+ * git or us buffering the rest. (A read() issued meanwhile waits too: one pipe
+ * serves all requests, in order.)
  */
 export class CatFileBlobReader implements BlobSource {
   readonly pid: number | undefined;
@@ -98,7 +99,7 @@ export class CatFileBlobReader implements BlobSource {
   private closing = false;
   private windowOpen = false;
 
-  constructor(private readonly repo: Repository) {
+  constructor(repo: Repository) {
     this.child = repo.runner.spawn(CAT_FILE_ARGS, repo.root);
     this.pid = this.child.pid;
     this.exited = watchProcess(this.child, repo.root);

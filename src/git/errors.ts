@@ -26,7 +26,9 @@ export class GitCommandError extends GitctxError {
     stderr: string,
     options?: { cause?: unknown },
   ) {
-    const how = signal !== null ? `killed by ${signal}` : `exit ${String(exitStatus)}`;
+    // Status 0 with an error means git succeeded but said something we cannot parse.
+    const how =
+      signal !== null ? `killed by ${signal}` : exitStatus === 0 ? 'unexpected output' : `exit ${String(exitStatus)}`;
     const why = firstStderrLine(stderr);
     super(`git ${args[0] ?? ''} failed (${how})${why === '' ? '' : `: ${why}`}`, ExitCode.unexpected, options);
     this.args = args;

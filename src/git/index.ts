@@ -20,7 +20,7 @@ export type { BlobContent, BlobReaderStats, BlobSource, ReadManyOptions } from '
 export { MemoryBlobSource } from './memory-blob-source.js';
 export { lastCommits, listHistory, resolveCommit } from './log.js';
 export type { CommitInfo, HistoryBlob } from './log.js';
-export { listWorktreeChanges, readWorktreeFile } from './worktree.js';
+export { hashFiles, listWorktreeChanges, readWorktreeFile } from './worktree.js';
 export type { WorktreeChanges, WorktreeFile } from './worktree.js';
 export { readAttributes } from './attributes.js';
 export type { LinguistAttributes } from './attributes.js';

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   GitCommandError,
@@ -14,7 +14,7 @@ import {
   readObjectSizes,
 } from '../../src/git/index.js';
 import type { BlobContent, CatFileBlobReader, Repository, TreeEntry } from '../../src/git/index.js';
-import { makeRepo } from '../helpers/git-repo.js';
+import { childPids, makeRepo } from '../helpers/git-repo.js';
 import type { TestRepo } from '../helpers/git-repo.js';
 
 const SMALL_COUNT = 1500;
@@ -69,6 +69,8 @@ beforeAll(async () => {
 });
 
 afterAll(() => fixture.cleanup());
+// Every test closes what it opened; no git process may outlive it.
+afterEach(() => expect(childPids()).toEqual([]));
 
 function shaOf(path: string): string {
   const sha = entries.get(path)?.sha;

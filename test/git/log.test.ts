@@ -15,12 +15,14 @@ import {
 } from '../../src/git/index.js';
 import type { CommitInfo, GitRunner, HistoryBlob, Repository } from '../../src/git/index.js';
 import { LogParser } from '../../src/git/log.js';
-import { TEST_AUTHOR, TEST_EPOCH_SECONDS, cloneRepo, makeRepo } from '../helpers/git-repo.js';
+import { TEST_AUTHOR, TEST_EPOCH_SECONDS, childPids, cloneRepo, makeRepo } from '../helpers/git-repo.js';
 import type { TestRepo } from '../helpers/git-repo.js';
 
 const repos: TestRepo[] = [];
 afterEach(() => {
   for (const repo of repos.splice(0)) repo.cleanup();
+  // Including the walks stopped early: they are killed and reaped before the call returns.
+  expect(childPids()).toEqual([]);
 });
 function repoWith(...args: Parameters<typeof makeRepo>): TestRepo {
   const repo = makeRepo(...args);
@@ -127,6 +129,10 @@ describe('lastCommits', () => {
     expect(subjectOf(commits.get('new.txt'))).toBe('new');
     expect(subjectOf(commits.get('mid.txt'))).toBe('mid');
     expect(subjectOf(commits.get('old.txt'))).toBe('mid');
+    const history = await listHistory(opened);
+    expect(history.map((blob) => `${blob.path} ${blob.commit.message}`).sort()).toEqual(
+      ['mid.txt mid', 'new.txt new', 'old.txt mid'],
+    );
   });
 
   describe('on 10,000 files and 20 commits', () => {

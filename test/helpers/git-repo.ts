@@ -14,7 +14,7 @@
  *     repo.cleanup();
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { devNull, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -168,4 +168,34 @@ function runGitSync(args: readonly string[], options: GitOptions & { cwd: string
       .join('\n') || String(err);
     throw new Error(`git ${args.join(' ')} failed: ${detail}`, { cause: err });
   }
+}
+
+/**
+ * Pids of this process's live children (Linux /proc; empty elsewhere), so a test
+ * can assert that no git process outlived the code that started it.
+ */
+export function childPids(): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const children: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch (err) {
+      // The process ended between listing and reading.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ESRCH') continue;
+      throw err;
+    }
+    // Fields after the command name, which is in parentheses and may hold spaces: state, ppid, ...
+    const [, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(ppid) === process.pid) children.push(Number(entry));
+  }
+  return children;
 }
