@@ -8,8 +8,9 @@
  * stemmer, the identifier splitter or the hash makes different vectors and must
  * ship as a new name (`local-v2`), so a cache directory never mixes the two.
  */
+import { InterruptedError } from '../errors.js';
 import { createHashingEmbedder, type HashingParams } from './hashing.js';
-import type { EmbeddingProvider, EmbedResult } from './types.js';
+import type { EmbeddingProvider, EmbedOptions, EmbedResult } from './types.js';
 
 export const LOCAL_MODEL = 'local-v1';
 
@@ -38,31 +39,32 @@ export const LOCAL_MAX_INPUT_TOKENS = 8192;
 
 /**
  * A cheap token estimate, close to cl100k on source code without loading a
- * tokenizer: a word costs one token per started 5 characters (BPE merges common
- * identifiers into one or two), every other non-space character one token, and
- * a line break with its indentation one more.
+ * tokenizer (median error 4%, 95th percentile 13% on 1,500-character slices of
+ * ajv, yaml, commander and express): a least-squares fit over the counts of
+ * words, word characters, punctuation characters and line breaks.
  */
 export function estimateTokens(text: string): number {
-  let tokens = 0;
-  let word = 0;
+  let words = 0;
+  let wordChars = 0;
+  let punctuation = 0;
+  let newlines = 0;
+  let inWord = false;
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     const isWordChar =
       (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c >= 0x80;
     if (isWordChar) {
-      word++;
+      if (!inWord) words++;
+      wordChars++;
+      inWord = true;
       continue;
     }
-    if (word > 0) {
-      tokens += Math.ceil(word / 5);
-      word = 0;
-    }
-    if (c === 10) tokens++;
-    else if (c !== 32 && c !== 9 && c !== 13) tokens++;
+    inWord = false;
+    if (c === 10) newlines++;
+    else if (c !== 32 && c !== 9 && c !== 13) punctuation++;
   }
-  if (word > 0) tokens += Math.ceil(word / 5);
-  return tokens;
+  return Math.ceil(0.543 * words + 0.138 * wordChars + 0.619 * punctuation + 0.605 * newlines);
 }
 
 /** About 50 ms of work between event-loop turns. */
@@ -82,19 +84,28 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Embeddi
     dims: embedder.params.dims,
     maxInputTokens: LOCAL_MAX_INPUT_TOKENS,
     countTokens: estimateTokens,
-    async embed(texts: readonly string[], opts?: { signal?: AbortSignal }): Promise<EmbedResult> {
+    async embed(texts: readonly string[], opts: EmbedOptions = {}): Promise<EmbedResult> {
       const vectors: Float32Array[] = [];
       let tokens = 0;
-      for (let i = 0; i < texts.length; i++) {
-        // CPU-bound work: give the event loop a turn now and then, so Ctrl+C and
-        // progress output are not held up by a large batch.
-        if (i > 0 && i % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
-        opts?.signal?.throwIfAborted();
-        const text = texts[i] as string;
-        vectors.push(embedder.embed(text));
-        tokens += estimateTokens(text);
+      for (let start = 0; start < texts.length; start += YIELD_EVERY) {
+        // CPU-bound work: give the event loop a turn between groups, so Ctrl+C
+        // and progress output are not held up by a large batch.
+        if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+        if (opts.signal?.aborted) throw new InterruptedError();
+        const end = Math.min(texts.length, start + YIELD_EVERY);
+        const group: Float32Array[] = [];
+        let groupTokens = 0;
+        for (let i = start; i < end; i++) {
+          const text = texts[i] as string;
+          group.push(embedder.embed(text));
+          groupTokens += estimateTokens(text);
+        }
+        vectors.push(...group);
+        tokens += groupTokens;
+        opts.onProgress?.({ start, end, vectors: group, tokens: groupTokens, costUsd: 0 });
       }
       return { vectors, tokens, costUsd: 0 };
     },
+    usdPerMillionTokens: 0,
   };
 }
