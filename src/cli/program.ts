@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, exitCodeOf } from '../errors.js';
+import { indexCommand } from './commands/index-command.js';
+import { statusCommand } from './commands/status-command.js';
 
 /** Read at run time so src/ and dist/ (both two levels below the root) find the same file. */
 export function packageVersion(): string {
@@ -19,6 +21,7 @@ export function buildProgram(): Command {
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
     .exitOverride();
+  for (const command of [indexCommand(), statusCommand()]) program.addCommand(command.exitOverride());
   return program;
 }
 

@@ -1,13 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { CommitInfo } from '../git/index.js';
 import type { StoredFile } from '../store/index-store.js';
-
-/** Commit metadata shown beside a result. */
-export interface CommitInfo {
-  sha: string;
-  author: string;
-  date: string;
-  message: string;
-}
 
 /** A file version the index should contain after this run. */
 export interface WantedFile {

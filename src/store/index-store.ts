@@ -15,6 +15,11 @@ export interface IndexMeta {
   chunker: string;
   indexed_commit: string | null;
   updated_at: string;
+  /** Files and chunks in the index after the last complete run, so `status` needs no database. */
+  files?: number;
+  chunks?: number;
+  /** File versions the content stage left out, by file id, so no-op runs need not read them again. */
+  skipped_files?: Record<string, string>;
 }
 
 export type IndexIdentity = Pick<IndexMeta, 'model' | 'dims' | 'chunker'>;
@@ -122,6 +127,21 @@ export class IndexStore {
       await wipe(dir);
       return IndexStore.openForWrite(dir, identity, warn);
     }
+  }
+
+  /**
+   * Opens an existing database without changing anything (dry runs, search, status);
+   * undefined when there is none, or it was built another way.
+   */
+  static async openForRead(dir: string, identity?: IndexIdentity): Promise<IndexStore | undefined> {
+    const meta = await readIndexMeta(dir);
+    if (meta === undefined || (identity !== undefined && !sameIdentity(meta, identity))) return undefined;
+    const db = await lancedb.connect(dir);
+    if (!(await db.tableNames()).includes(CHUNKS_TABLE)) {
+      db.close();
+      return undefined;
+    }
+    return new IndexStore(db, await db.openTable(CHUNKS_TABLE), dir, meta);
   }
 
   /** Every file version in the index, by file id. */

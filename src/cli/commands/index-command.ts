@@ -1,0 +1,159 @@
+import { createInterface } from 'node:readline/promises';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { InterruptedError, UsageError } from '../../errors.js';
+import type { IndexProgress, IndexRunOptions, IndexSummary } from '../../indexer/run.js';
+import { formatDuration, formatUsd, statusLine } from '../progress.js';
+
+interface IndexFlags {
+  history?: boolean;
+  worktree?: boolean;
+  force?: boolean;
+  dryRun?: boolean;
+  yes?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  json?: boolean;
+}
+
+export function indexCommand(): Command {
+  return new Command('index')
+    .description('index the repository: embed what the cache lacks and update the search index')
+    .option('--history', 'also index every file version reachable from index.refs (asks before paying unless -y)')
+    .option('--worktree', 'also index uncommitted and untracked (not ignored) files')
+    .option('--force', 're-embed everything, ignoring and rewriting the cache')
+    .option('--dry-run', 'print what would be embedded, its tokens and estimated cost; call no API, write nothing')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('-q, --quiet', 'print only errors')
+    .option('-v, --verbose', 'explain every skipped file')
+    .option('--json', 'print the summary as one JSON document')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  gitctx index                     index HEAD (cache first: unchanged content costs nothing)
+  gitctx index --dry-run           what would be embedded, and what it would cost
+  gitctx index --worktree          include uncommitted changes
+  gitctx index --history -y        every version reachable from index.refs, without asking
+  gitctx index --json | jq .cost_usd`,
+    )
+    .action(async (flags: IndexFlags) => runIndexCommand(flags));
+}
+
+async function runIndexCommand(flags: IndexFlags): Promise<void> {
+  // Loaded here, not at start-up: the database and git code are only needed once a command runs.
+  const [{ ensureGitctxDir, openContext, providerFor }, { runIndex }, { acquireIndexLock }] = await Promise.all([
+    import('../context.js'),
+    import('../../indexer/run.js'),
+    import('../../indexer/lock.js'),
+  ]);
+  const context = await openContext();
+  const provider = await providerFor(context);
+  const quiet = flags.quiet === true;
+  const warn = (message: string) => process.stderr.write(`gitctx: warning: ${message}\n`);
+  const status = statusLine(process.stderr, !quiet && !flags.json);
+  const controller = new AbortController();
+  const onSigint = () => controller.abort(new InterruptedError());
+  process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigint);
+  const base: IndexRunOptions = {
+    repo: context.repo,
+    settings: context.resolved.settings,
+    provider,
+    history: flags.history === true,
+    worktree: flags.worktree === true,
+    force: flags.force === true,
+    signal: controller.signal,
+    warn: quiet ? () => undefined : warn,
+    onProgress: progressReporter(status),
+    ...(flags.verbose ? { onSkip: (path: string, reason: string) => process.stderr.write(`skip ${reason}: ${path}\n`) } : {}),
+  };
+  try {
+    if (flags.dryRun) {
+      const summary = await runIndex({ ...base, dryRun: true });
+      status.done();
+      printDryRun(summary, flags);
+      return;
+    }
+    if (flags.history && !flags.yes) {
+      const { onSkip: _quiet, ...estimateOptions } = base;
+      await confirmHistory(await runIndex({ ...estimateOptions, dryRun: true }));
+    }
+    await ensureGitctxDir(context.gitctxDir);
+    const lock = await acquireIndexLock(join(context.gitctxDir, 'index.lock'), {
+      signal: controller.signal,
+      onWait: (holder) => {
+        if (!quiet) process.stderr.write(`gitctx: waiting for another gitctx index (pid ${holder.pid}) to finish…\n`);
+      },
+    });
+    let summary: IndexSummary;
+    try {
+      summary = await runIndex(base);
+    } finally {
+      await lock.release();
+    }
+    status.done();
+    if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    else if (!quiet) process.stdout.write(`${describeSummary(summary)}\n`);
+  } catch (err) {
+    status.done();
+    throw controller.signal.aborted ? new InterruptedError('interrupted: what was embedded is cached; run `gitctx index` again to resume') : err;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}
+
+function progressReporter(status: ReturnType<typeof statusLine>): (p: IndexProgress) => void {
+  const started = Date.now();
+  return (p) => {
+    const elapsed = (Date.now() - started) / 1000;
+    const rate = p.filesDone / Math.max(elapsed, 0.001);
+    const eta = p.filesDone > 0 ? ` · ETA ${formatDuration((p.filesTotal - p.filesDone) / rate)}` : '';
+    status.update(
+      `${p.phase} ${p.filesDone}/${p.filesTotal} files · ${p.chunks} chunks · ${p.embeddedChunks} embedded · ${p.tokens} tokens · ${formatUsd(p.costUsd)}${p.phase === 'embedding' ? eta : ''}`,
+    );
+  };
+}
+
+function describeSkips(skipped: Record<string, number>): string {
+  const entries = Object.entries(skipped).sort(([a], [b]) => a.localeCompare(b));
+  if (entries.length === 0) return '';
+  const total = entries.reduce((n, [, c]) => n + c, 0);
+  return `; skipped ${total} (${entries.map(([reason, count]) => `${reason} ${count}`).join(', ')}; -v lists them)`;
+}
+
+export function describeSummary(s: IndexSummary): string {
+  return (
+    `indexed ${s.files} files (${s.chunks} chunks) in ${s.seconds}s: ` +
+    `${s.cache_hits} chunks from the cache, ${s.embedded_chunks} embedded (${s.tokens} tokens, ${formatUsd(s.cost_usd)})` +
+    describeSkips(s.skipped)
+  );
+}
+
+function printDryRun(summary: IndexSummary, flags: IndexFlags): void {
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    return;
+  }
+  for (const file of summary.would_embed ?? []) process.stdout.write(`${file.path}\t${file.chunks} chunks\t${file.tokens} tokens\n`);
+  process.stdout.write(
+    `would embed ${summary.embedded_chunks} chunks of ${summary.would_embed?.length ?? 0} files: ${summary.tokens} tokens, about ${formatUsd(summary.cost_usd)}; ` +
+      `${summary.cache_hits} chunks already cached${describeSkips(summary.skipped)}\n`,
+  );
+}
+
+async function confirmHistory(estimate: IndexSummary): Promise<void> {
+  if (estimate.embedded_chunks === 0) return;
+  const cost = `${estimate.embedded_chunks} chunks, ${estimate.tokens} tokens, about ${formatUsd(estimate.cost_usd)}`;
+  if (!process.stdin.isTTY || !process.stderr.isTTY) {
+    throw new UsageError(`--history would embed ${cost}; pass -y to confirm`);
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`Index history: embed ${cost}? [y/N] `);
+    if (!/^y(es)?$/i.test(answer.trim())) throw new UsageError('cancelled: nothing was embedded');
+  } finally {
+    rl.close();
+  }
+}
