@@ -28,6 +28,8 @@ export async function providerFor({ resolved }: CommandContext): Promise<Embeddi
     ...(model.base_url !== undefined ? { baseUrl: model.base_url } : {}),
     ...(model.dimensions !== undefined ? { dimensions: model.dimensions } : {}),
     ...(api_keys.openai !== undefined ? { apiKey: api_keys.openai } : {}),
+    maxRetries: model.max_retries,
+    timeoutMs: model.timeout_ms,
   });
 }
 

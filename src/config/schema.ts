@@ -11,6 +11,10 @@ export const settingsSchema = z
         embedding: z.string().min(1).default('local'),
         base_url: z.url({ protocol: /^https?$/ }).optional(),
         dimensions: z.int().positive().max(65_536).optional(),
+        /** Retries of one API request (429, 5xx, timeouts, refused connections) before giving up with exit 5. */
+        max_retries: z.int().min(0).max(20).default(6),
+        /** Time allowed for one API request. */
+        timeout_ms: z.int().min(100).max(600_000).default(60_000),
       })
       .strict()
       .prefault({}),
