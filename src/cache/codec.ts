@@ -69,6 +69,17 @@ export function formatCost(costUsd: number): string {
   return fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
 }
 
+/**
+ * Index of the first NaN or ±Infinity, or -1. The common all-finite case is one
+ * branch-free pass: x * 0 is 0 for finite x and NaN otherwise, and NaN sticks.
+ */
+export function firstNonFinite(values: Float32Array): number {
+  let acc = 0;
+  for (let i = 0; i < values.length; i++) acc += values[i]! * 0;
+  if (acc === 0) return -1;
+  return values.findIndex((v) => !Number.isFinite(v));
+}
+
 function validateKey(key: CacheKey): void {
   assertBlobSha(key.blobSha);
   if (typeof key.model !== 'string' || key.model.length === 0) throw new InvalidEmbeddingsError('cache key needs a model name');
@@ -86,9 +97,8 @@ function flatten(embeddings: readonly Embedding[], dims: number): { values: Floa
     const where = `embedding ${i}`;
     if (!(e.vector instanceof Float32Array)) throw new InvalidEmbeddingsError(`${where}: vector is not a Float32Array`);
     if (e.vector.length !== dims) throw new InvalidEmbeddingsError(`${where}: ${e.vector.length} dimensions, the model has ${dims}`);
-    for (let d = 0; d < dims; d++) {
-      if (!Number.isFinite(e.vector[d])) throw new InvalidEmbeddingsError(`${where}: component ${d} is ${e.vector[d]}`);
-    }
+    const bad = firstNonFinite(e.vector);
+    if (bad >= 0) throw new InvalidEmbeddingsError(`${where}: component ${bad} is ${e.vector[bad]}`);
     values.set(e.vector, i * dims);
     if (!isCount(e.startLine, 1) || !isCount(e.endLine, e.startLine)) {
       throw new InvalidEmbeddingsError(`${where}: lines ${e.startLine}..${e.endLine} are not a 1-based inclusive span`);
@@ -104,17 +114,6 @@ function flatten(embeddings: readonly Embedding[], dims: number): { values: Floa
   return { values, spans: JSON.stringify(spans), tokens };
 }
 
-const MAX_HALF = 65504;
-
-/** Values beyond half range would be written as infinity, which every reader then rejects. */
-function assertHalfRange(values: Float32Array): void {
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i] ?? 0;
-    // 65520 and above round to infinity; below that, to at most 65504.
-    if (v >= MAX_HALF + 16 || v <= -(MAX_HALF + 16)) throw new InvalidEmbeddingsError(`value ${v} is outside the f16 range; use the f32 encoding`);
-  }
-}
-
 /** Encodes one blob's embeddings as the bytes of its cache file. Same input, same bytes. */
 export function encodeCacheFile(key: CacheKey, embeddings: readonly Embedding[], options: EncodeOptions = {}): Uint8Array {
   validateKey(key);
@@ -125,7 +124,6 @@ export function encodeCacheFile(key: CacheKey, embeddings: readonly Embedding[],
     throw new InvalidEmbeddingsError(`${embeddings.length} x ${key.dims} vectors exceed the ${maxBytes}-byte cache file limit`);
   }
   const { values, spans, tokens: chunkTokens } = flatten(embeddings, key.dims);
-  if (encoding === 'f16') assertHalfRange(values);
   const tokens = options.tokens ?? chunkTokens;
   if (!Number.isSafeInteger(tokens) || tokens < 0) throw new InvalidEmbeddingsError(`tokens ${tokens} is not a non-negative integer`);
   const costUsd = options.costUsd ?? 0;
@@ -143,7 +141,14 @@ export function encodeCacheFile(key: CacheKey, embeddings: readonly Embedding[],
     tokens: String(tokens),
     cost_usd: formatCost(costUsd),
   };
-  const tensor = encodeVectors(values, embeddings.length, key.dims, encoding);
+  let tensor: Tensor;
+  try {
+    tensor = encodeVectors(values, embeddings.length, key.dims, encoding);
+  } catch (err) {
+    // Only f16 can refuse finite input: values beyond its range.
+    if (err instanceof RangeError) throw new InvalidEmbeddingsError(`${err.message}; use the f32 encoding`);
+    throw err;
+  }
   const raw = encodeSafetensors({ [TENSOR_NAME]: tensor }, metadata);
   if (raw.byteLength > maxBytes) throw new InvalidEmbeddingsError(`cache file of ${raw.byteLength} bytes exceeds the ${maxBytes}-byte limit`);
   return zstdCompress(raw, options.level ?? DEFAULT_LEVEL, blockBoundaries(raw.byteLength - tensor.data.byteLength, tensor));
@@ -249,11 +254,8 @@ export function decodeCacheFile(compressed: Uint8Array, key: CacheKey, options: 
     throw new CacheFormatError(`expected exactly one tensor "${TENSOR_NAME}", found ${[...tensors.keys()].map(describe).join(', ') || 'none'}`);
   }
   const values = decodeVectors(tensor, encoding, chunks, dims);
-  for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) {
-      throw new CacheFormatError(`value ${values[i]} at chunk ${Math.floor(i / dims)}, dimension ${i % dims}`);
-    }
-  }
+  const bad = firstNonFinite(values);
+  if (bad >= 0) throw new CacheFormatError(`value ${values[bad]} at chunk ${Math.floor(bad / dims)}, dimension ${bad % dims}`);
   const embeddings = spans.map(([startLine, endLine, chunkTokens, chunkHash], i): Embedding => {
     const embedding: Embedding = { vector: values.subarray(i * dims, (i + 1) * dims), startLine, endLine, tokens: chunkTokens };
     if (chunkHash !== '') embedding.chunkHash = chunkHash;

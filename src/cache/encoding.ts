@@ -18,7 +18,7 @@
 import type { CacheEncoding } from './types.js';
 import { CacheFormatError } from './errors.js';
 import type { DType, Tensor } from './safetensors.js';
-import { float32ToLeBytes, leBytesToFloat32, leBytesToUint16, uint16ToLeBytes } from './safetensors.js';
+import { float32ToLeBytes, IS_LITTLE_ENDIAN, leBytesToFloat32, leBytesToUint16, uint16ToLeBytes } from './safetensors.js';
 
 /** dtype a tensor of each encoding must have. */
 export const ENCODING_DTYPE: Readonly<Record<CacheEncoding, DType>> = { f32: 'F32', 'f32-shuffle': 'U8', f16: 'F16' };
@@ -39,17 +39,22 @@ const bitsU32 = new Uint32Array(bitsF32.buffer);
  */
 export function f32ToF16Bits(value: number): number {
   bitsF32[0] = value;
-  let x = bitsU32[0] ?? 0;
-  const sign = (x >>> 16) & 0x8000;
-  x &= 0x7fffffff;
+  return halfFromBits(bitsU32[0] ?? 0);
+}
+
+/** `f32ToF16Bits` on a float32 bit pattern (batch callers read bits from a typed-array view). */
+function halfFromBits(bits: number): number {
+  const sign = (bits >>> 16) & 0x8000;
+  const x = bits & 0x7fffffff;
   if (x >= 0x47800000) {
     // |value| >= 65536, inf or NaN: NaN stays NaN (quiet, top mantissa bits kept), the rest is infinity.
     return sign | (x > 0x7f800000 ? 0x7e00 | ((x >>> 13) & 0x3ff) : 0x7c00);
   }
   if (x < 0x38800000) {
-    // Below the smallest normal half (2^-14): count units of 2^-24, ties to even. 1024 carries into the exponent.
-    bitsU32[0] = x;
-    const units = (bitsF32[0] ?? 0) * 16777216;
+    // Below the smallest normal half (2^-14): count units of 2^-24, ties to even; 1024 carries into the exponent.
+    // |value| * 2^24 = significand * 2^(exponent - 126), exact in double arithmetic.
+    const exponent = x >>> 23;
+    const units = exponent === 0 ? (x & 0x7fffff) * 2 ** -125 : ((x & 0x7fffff) | 0x800000) * 2 ** (exponent - 126);
     const floor = Math.floor(units);
     const rest = units - floor;
     const rounded = rest > 0.5 || (rest === 0.5 && floor % 2 === 1) ? floor + 1 : floor;
@@ -88,16 +93,39 @@ function floatBits(values: Float32Array): Uint32Array {
   return new Uint32Array(values.buffer, values.byteOffset, values.length);
 }
 
+/**
+ * 4x4 byte transpose of four little-endian words: output word p holds byte p of
+ * a, b, c, d in that order. Its own inverse, and it moves four values per step
+ * instead of one byte, which is what makes the shuffle cheap.
+ */
+function transposeInto(out: Uint32Array, at: number, stride: number, a: number, b: number, c: number, d: number): void {
+  out[at] = (a & 0xff) | ((b & 0xff) << 8) | ((c & 0xff) << 16) | (d << 24);
+  out[at + stride] = ((a >>> 8) & 0xff) | (b & 0xff00) | ((c & 0xff00) << 8) | ((d & 0xff00) << 16);
+  out[at + 2 * stride] = ((a >>> 16) & 0xff) | ((b >>> 8) & 0xff00) | (c & 0xff0000) | ((d & 0xff0000) << 8);
+  out[at + 3 * stride] = (a >>> 24) | ((b >>> 16) & 0xff00) | ((c >>> 8) & 0xff0000) | (d & 0xff000000);
+}
+
+/** Word-at-a-time planes need a little-endian host, whole words per plane and aligned data. */
+function canTransposeWords(n: number, byteOffset: number): boolean {
+  return IS_LITTLE_ENDIAN && n % 4 === 0 && byteOffset % 4 === 0;
+}
+
 /** Byte planes of float32 bit patterns: plane p holds byte p (little-endian significance) of every value. */
 export function shuffleF32(values: Float32Array): Uint8Array {
   const n = values.length;
   const bits = floatBits(values);
   const out = new Uint8Array(n * 4);
+  if (canTransposeWords(n, 0)) {
+    const words = new Uint32Array(out.buffer);
+    const q = n / 4;
+    for (let j = 0; j < q; j++) transposeInto(words, j, q, bits[4 * j]!, bits[4 * j + 1]!, bits[4 * j + 2]!, bits[4 * j + 3]!);
+    return out;
+  }
   for (let i = 0; i < n; i++) {
-    const v = bits[i] ?? 0;
-    out[i] = v & 0xff;
-    out[n + i] = (v >>> 8) & 0xff;
-    out[2 * n + i] = (v >>> 16) & 0xff;
+    const v = bits[i]!;
+    out[i] = v;
+    out[n + i] = v >>> 8;
+    out[2 * n + i] = v >>> 16;
     out[3 * n + i] = v >>> 24;
   }
   return out;
@@ -109,23 +137,42 @@ export function unshuffleF32(planes: Uint8Array): Float32Array {
   const n = planes.byteLength / 4;
   const out = new Float32Array(n);
   const bits = new Uint32Array(out.buffer);
-  for (let i = 0; i < n; i++) {
-    bits[i] =
-      ((planes[i] ?? 0) | ((planes[n + i] ?? 0) << 8) | ((planes[2 * n + i] ?? 0) << 16) | ((planes[3 * n + i] ?? 0) << 24)) >>> 0;
+  if (canTransposeWords(n, planes.byteOffset)) {
+    const words = new Uint32Array(planes.buffer, planes.byteOffset, n);
+    const q = n / 4;
+    for (let j = 0; j < q; j++) transposeInto(bits, 4 * j, 1, words[j]!, words[q + j]!, words[2 * q + j]!, words[3 * q + j]!);
+    return out;
   }
+  for (let i = 0; i < n; i++) bits[i] = planes[i]! | (planes[n + i]! << 8) | (planes[2 * n + i]! << 16) | (planes[3 * n + i]! << 24);
   return out;
 }
 
+/**
+ * float32 values → binary16 bit patterns. Throws RangeError if a value is not
+ * representable (beyond ±65504 after rounding, or not finite): a stored infinity
+ * would make every reader reject the file.
+ */
 export function toF16(values: Float32Array): Uint16Array {
+  const bits = floatBits(values);
   const out = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = f32ToF16Bits(values[i] ?? 0);
+  // Bit 15 of (exponent bits + 0x400) is set only for an all-ones exponent (inf/NaN): checked without a branch.
+  let special = 0;
+  for (let i = 0; i < values.length; i++) {
+    const h = halfFromBits(bits[i]!);
+    out[i] = h;
+    special |= (h & 0x7c00) + 0x400;
+  }
+  if (special & 0x8000) {
+    const at = out.findIndex((h) => (h & 0x7c00) === 0x7c00);
+    throw new RangeError(`value ${values[at]} at index ${at} is outside the f16 range`);
+  }
   return out;
 }
 
 export function fromF16(halves: Uint16Array): Float32Array {
   const table = f16Table();
   const out = new Float32Array(halves.length);
-  for (let i = 0; i < halves.length; i++) out[i] = table[halves[i] ?? 0] ?? 0;
+  for (let i = 0; i < halves.length; i++) out[i] = table[halves[i]!]!;
   return out;
 }
 

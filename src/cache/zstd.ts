@@ -32,8 +32,28 @@ const ZSTD_MAGIC = 0xfd2fb528;
 const CHECKSUM_FLAG = 0x04;
 
 let cctx: CCtx | undefined;
+let cctxLevel: number | undefined;
 let dctx: DCtx | undefined;
-let scratch: Buffer | undefined;
+
+/**
+ * One compression context for the process: creating one costs more than
+ * compressing a small file, and calls are synchronous. Frame flags are set once,
+ * the level only when it changes (each parameter call crosses into native code).
+ */
+function compressor(level: number): CCtx {
+  if (cctx === undefined) {
+    cctx = new binding.CCtx();
+    cctx.setParameter(binding.CParameter.checksumFlag, 1);
+    cctx.setParameter(binding.CParameter.contentSizeFlag, 1);
+  }
+  if (cctxLevel !== level) {
+    cctx.setParameter(binding.CParameter.compressionLevel, level);
+    cctxLevel = level;
+  }
+  // Drops any half-written frame a previous call may have left after an exception; keeps the parameters.
+  cctx.reset(binding.ResetDirective.sessionOnly);
+  return cctx;
+}
 
 export function isZstdLevel(level: unknown): level is number {
   return Number.isInteger(level) && (level as number) >= binding.minCLevel() && (level as number) <= binding.maxCLevel();
@@ -51,26 +71,23 @@ export function isZstdLevel(level: unknown): level is number {
  */
 export function zstdCompress(data: Uint8Array, level = DEFAULT_LEVEL, boundaries: readonly number[] = []): Uint8Array {
   if (!isZstdLevel(level)) throw new RangeError(`zstd level ${level} is outside ${binding.minCLevel()}..${binding.maxCLevel()}`);
-  // One context for the process: creation costs more than a small file's compression, and calls are synchronous.
-  cctx ??= new binding.CCtx();
-  cctx.reset(binding.ResetDirective.sessionAndParameters);
-  cctx.setParameter(binding.CParameter.compressionLevel, level);
-  cctx.setParameter(binding.CParameter.checksumFlag, 1);
-  cctx.setParameter(binding.CParameter.contentSizeFlag, 1);
+  const ctx = compressor(level);
   const cuts = [...new Set(boundaries)].filter((b) => b > 0 && b < data.byteLength).sort((a, b) => a - b);
   // Each flushed block adds a 3-byte header and may end up stored raw; the margin covers that.
   const bound = binding.compressBound(data.byteLength) + 64 * (cuts.length + 1);
-  if (scratch === undefined || scratch.byteLength < bound) scratch = Buffer.allocUnsafe(bound);
+  // Uninitialised is safe: only the `written` bytes zstd produced are returned.
+  const out = Buffer.allocUnsafeSlow(bound);
   let written: number;
   if (cuts.length === 0) {
     // Single pass knows the input size, so the header gets the content size without a pledge.
-    written = cctx.compress2(scratch, data);
+    written = ctx.compress2(out, data);
   } else {
-    cctx.setPledgedSrcSize(data.byteLength);
-    written = compressSegments(cctx, scratch, data, [...cuts, data.byteLength]);
+    ctx.setPledgedSrcSize(data.byteLength);
+    written = compressSegments(ctx, out, data, [...cuts, data.byteLength]);
   }
-  // Copy out of the reusable scratch into an exact-size array: callers keep the result.
-  return new Uint8Array(scratch.subarray(0, written));
+  // A view, not a copy: the slack past `written` (under 1% for vectors) lives only as long as the result.
+  // A plain Uint8Array, not a Buffer, whose slice() would share memory instead of copying.
+  return new Uint8Array(out.buffer, out.byteOffset, written);
 }
 
 function compressSegments(ctx: CCtx, out: Buffer, data: Uint8Array, ends: readonly number[]): number {
@@ -135,7 +152,8 @@ export function zstdDecompress(frame: Uint8Array, maxBytes = MAX_DECOMPRESSED_BY
   if (frameLength !== frame.byteLength) {
     throw new CacheFormatError(`zstd: ${frame.byteLength - frameLength} bytes after the end of the frame`);
   }
-  const out = new Uint8Array(size);
+  // Uninitialised is safe: libzstd must write exactly `size` bytes or we throw below.
+  const out = Buffer.allocUnsafeSlow(size);
   dctx ??= new binding.DCtx();
   let written: number;
   try {
@@ -144,7 +162,7 @@ export function zstdDecompress(frame: Uint8Array, maxBytes = MAX_DECOMPRESSED_BY
     throw formatError('corrupt frame', err);
   }
   if (written !== size) throw new CacheFormatError(`zstd: frame produced ${written} bytes, header declared ${size}`);
-  return out;
+  return new Uint8Array(out.buffer, out.byteOffset, size);
 }
 
 /**

@@ -100,6 +100,12 @@ describe('f16 conversion', () => {
     );
   });
 
+  it('refuses, in bulk, values that would round to infinity', () => {
+    expect([...toF16(Float32Array.of(65519, -65519))]).toEqual([0x7bff, 0xfbff]);
+    expect(() => toF16(Float32Array.of(0.5, 65520))).toThrow(/value 65520 at index 1 is outside the f16 range/);
+    expect(() => toF16(Float32Array.of(-Infinity))).toThrow(RangeError);
+  });
+
   it('keeps unit vectors within cosine 0.9999 (lossy by design)', () => {
     for (const v of unitVectors(50, 3072, 11)) {
       const back = fromF16(toF16(v));
@@ -123,6 +129,16 @@ describe('byte-plane shuffle', () => {
       }),
       { numRuns: 300, seed: 5 },
     );
+  });
+
+  it('reads planes at any byte offset (word-at-a-time and byte-at-a-time paths agree)', () => {
+    const values = Float32Array.from(unitVectors(1, 64, 9)[0]!);
+    const planes = shuffleF32(values);
+    for (const offset of [0, 1, 2, 3, 4]) {
+      const host = new Uint8Array(planes.length + offset);
+      host.set(planes, offset);
+      expect([...unshuffleF32(host.subarray(offset))]).toEqual([...values]);
+    }
   });
 });
 
