@@ -171,9 +171,9 @@ export function chunkByLineWindow(files: readonly EvalFile[], lines = 40): EvalC
   return chunks;
 }
 
-/** The text a retriever sees for a chunk: its path first, as the indexer will embed it. */
-export function chunkInput(chunk: EvalChunk): string {
-  return `${chunk.path}\n${chunk.text}`;
+/** The text a retriever sees for a chunk: by default its path first, so file names count as words. */
+export function chunkInput(chunk: EvalChunk, withPath = true): string {
+  return withPath ? `${chunk.path}\n${chunk.text}` : chunk.text;
 }
 
 function dot(a: Float32Array, b: Float32Array): number {
@@ -183,12 +183,16 @@ function dot(a: Float32Array, b: Float32Array): number {
 }
 
 /** Exhaustive cosine search over provider vectors (they are unit length). */
-export function vectorRetriever(provider: EmbeddingProvider, name = provider.model): Retriever {
+export function vectorRetriever(
+  provider: EmbeddingProvider,
+  name = provider.model,
+  options: { withPath?: boolean } = {},
+): Retriever {
   let vectors: Float32Array[] = [];
   return {
     name,
     async index(chunks) {
-      vectors = (await provider.embed(chunks.map(chunkInput))).vectors;
+      vectors = (await provider.embed(chunks.map((c) => chunkInput(c, options.withPath ?? true)))).vectors;
     },
     async search(query, limit) {
       const [q] = (await provider.embed([query])).vectors;

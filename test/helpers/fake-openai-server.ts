@@ -80,6 +80,8 @@ export interface FakeOpenAI {
   /** A fault for every request until changed (undefined turns it off). */
   setDefaultFault(fault: Fault | undefined): void;
   setDelay(ms: number): void;
+  /** Forgets recorded requests, the in-flight high-water mark and queued faults. */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -299,6 +301,12 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     },
     setDelay(ms) {
       delayMs = ms;
+    },
+    reset() {
+      requests.length = 0;
+      maxInFlight = inFlight;
+      queue = [];
+      defaultFault = undefined;
     },
     close() {
       // Keep-alive sockets would hold close() open; tests end them on purpose.
