@@ -28,7 +28,7 @@ export type Fault =
   | 'wrong-count'
   /** 200 with vectors one dimension short. */
   | 'wrong-dims'
-  /** 200 with a NaN (sent as a JSON number the client can parse: 1e999 overflows to Infinity; NaN via base64). */
+  /** 200 with NaN as the first value: a bare `NaN` token in float replies (as Python servers emit), a NaN float in base64 ones. */
   | 'nan'
   /** 200 with the same index twice. */
   | 'duplicate-index'
