@@ -77,17 +77,6 @@ export function f16BitsToF32(h: number): number {
   return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
 }
 
-let halfTable: Float32Array | undefined;
-
-/** All 65,536 half values, built once: decoding is then one lookup a component. */
-function f16Table(): Float32Array {
-  if (halfTable === undefined) {
-    halfTable = new Float32Array(65536);
-    for (let h = 0; h < 65536; h++) halfTable[h] = f16BitsToF32(h);
-  }
-  return halfTable;
-}
-
 // A Float32Array is always 4-byte aligned, so its bits can be viewed in place.
 function floatBits(values: Float32Array): Uint32Array {
   return new Uint32Array(values.buffer, values.byteOffset, values.length);
@@ -170,9 +159,19 @@ export function toF16(values: Float32Array): Uint16Array {
 }
 
 export function fromF16(halves: Uint16Array): Float32Array {
-  const table = f16Table();
   const out = new Float32Array(halves.length);
-  for (let i = 0; i < halves.length; i++) out[i] = table[halves[i]!]!;
+  const bits = new Uint32Array(out.buffer);
+  for (let i = 0; i < halves.length; i++) {
+    const h = halves[i]!;
+    const exponent = h & 0x7c00;
+    if (exponent !== 0 && exponent !== 0x7c00) {
+      // Normal halves, nearly all of an embedding: move the sign, rebias the exponent by 127 - 15 = 112.
+      bits[i] = ((h & 0x8000) << 16) | (((h & 0x7fff) << 13) + 0x38000000);
+    } else {
+      // Zero, subnormals, infinities and NaN: rare, so the general conversion.
+      out[i] = f16BitsToF32(h);
+    }
+  }
   return out;
 }
 
