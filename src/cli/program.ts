@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, exitCodeOf } from '../errors.js';
 import { indexCommand } from './commands/index-command.js';
+import { searchCommand } from './commands/search-command.js';
 import { statusCommand } from './commands/status-command.js';
 
 /** Read at run time so src/ and dist/ (both two levels below the root) find the same file. */
@@ -21,7 +22,7 @@ export function buildProgram(): Command {
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const command of [indexCommand(), statusCommand()]) program.addCommand(command.exitOverride());
+  for (const command of [indexCommand(), searchCommand(), statusCommand()]) program.addCommand(command.exitOverride());
   return program;
 }
 

@@ -35,6 +35,53 @@ export interface StoredFile {
   chunks: number;
 }
 
+/** A chunk found by a search, with its score in the search's own units. */
+export interface StoredChunk {
+  path: string;
+  startLine: number;
+  endLine: number;
+  chunkIndex: number;
+  language: string;
+  blobSha: string;
+  isHead: boolean;
+  uncommitted: boolean;
+  content: string;
+  commit: { sha: string; author: string; date: string; message: string } | null;
+  score: number;
+}
+
+export interface CandidateQuery {
+  limit: number;
+  /** A LanceDB filter expression (built by the caller from trusted parts only). */
+  where?: string;
+}
+
+const RESULT_COLUMNS = [
+  'path', 'start_line', 'end_line', 'chunk_index', 'language', 'blob_sha', 'is_head', 'uncommitted',
+  'content', 'commit_sha', 'author', 'date', 'message',
+] as const;
+
+type ResultRow = Pick<ChunkRow, (typeof RESULT_COLUMNS)[number]>;
+
+function toStoredChunk(row: ResultRow, score: number): StoredChunk {
+  return {
+    path: row.path,
+    startLine: row.start_line,
+    endLine: row.end_line,
+    chunkIndex: row.chunk_index,
+    language: row.language,
+    blobSha: row.blob_sha,
+    isHead: row.is_head,
+    uncommitted: row.uncommitted,
+    content: row.content,
+    commit:
+      row.commit_sha === null
+        ? null
+        : { sha: row.commit_sha, author: row.author ?? '', date: row.date ?? '', message: row.message ?? '' },
+    score,
+  };
+}
+
 const META_FILE = 'meta.json';
 /** Rows buffered before one `add`: keeps table versions few and memory bounded. */
 const ADD_BATCH_ROWS = 4096;
@@ -213,6 +260,23 @@ export class IndexStore {
 
   private async hasTextIndex(): Promise<boolean> {
     return (await this.table.listIndices()).some((index) => index.columns.includes('search_text'));
+  }
+
+  /** Nearest chunks by cosine similarity, best first; `score` is the similarity in [-1, 1]. */
+  async vectorSearch(vector: Float32Array, options: CandidateQuery): Promise<StoredChunk[]> {
+    let query = this.table.vectorSearch(vector).distanceType('cosine').select([...RESULT_COLUMNS, '_distance']).limit(options.limit);
+    if (options.where) query = query.where(options.where);
+    const rows = (await query.toArray()) as (ResultRow & { _distance: number })[];
+    return rows.map((row) => toStoredChunk(row, 1 - row._distance));
+  }
+
+  /** Best BM25 matches of already-split query terms over `search_text`; `score` is the BM25 score. */
+  async textSearch(terms: string, options: CandidateQuery): Promise<StoredChunk[]> {
+    if (terms.trim() === '' || !(await this.hasTextIndex())) return [];
+    let query = this.table.query().fullTextSearch(terms, { columns: ['search_text'] }).select([...RESULT_COLUMNS, '_score']).limit(options.limit);
+    if (options.where) query = query.where(options.where);
+    const rows = (await query.toArray()) as (ResultRow & { _score: number })[];
+    return rows.map((row) => toStoredChunk(row, row._score));
   }
 
   async countRows(): Promise<number> {
