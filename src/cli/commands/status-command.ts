@@ -1,73 +1,14 @@
 import { Command } from 'commander';
 
-interface StatusFlags {
-  json?: boolean;
-}
-
-/** The `status --json` document (shared/DESIGN.md). */
-export interface StatusReport {
-  indexed_commit: string | null;
-  model: string | null;
-  dims: number | null;
-  files: number;
-  chunks: number;
-  cache: { files: number; bytes: number; uncompressed_bytes: number };
-  /** HEAD moved since the index was last brought up to date (or there is no index). */
-  stale: boolean;
-  head: string | null;
-}
-
 export function statusCommand(): Command {
   return new Command('status')
     .description('show what is indexed, how big the cache is, and whether HEAD moved since')
     .option('--json', 'print one JSON document')
     .addHelpText('after', '\nExamples:\n  gitctx status\n  gitctx status --json | jq .stale')
-    .action(async (flags: StatusFlags) => {
-      const report = await readStatus();
+    .action(async (flags: { json?: boolean }) => {
+      const [{ openContext }, { readStatus, describeStatus }] = await Promise.all([import('../context.js'), import('../../status.js')]);
+      const context = await openContext();
+      const report = await readStatus(context.repo, context.gitctxDir);
       process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : `${describeStatus(report)}\n`);
     });
-}
-
-async function readStatus(): Promise<StatusReport> {
-  const [{ join }, { openContext }, { readIndexMeta }, { cacheStats, modelDirName }] = await Promise.all([
-    import('node:path'),
-    import('../context.js'),
-    import('../../store/index-store.js'),
-    import('../../cache/index.js'),
-  ]);
-  const context = await openContext();
-  const meta = await readIndexMeta(join(context.gitctxDir, 'db'));
-  const stats = await cacheStats(join(context.gitctxDir, 'embeddings'));
-  const model = meta?.model ?? null;
-  const groups = model === null ? stats.groups : stats.groups.filter((g) => g.modelDir === modelDirName(model));
-  const sum = (pick: (g: (typeof groups)[number]) => number) => groups.reduce((n, g) => n + pick(g), 0);
-  return {
-    indexed_commit: meta?.indexed_commit ?? null,
-    model,
-    dims: meta?.dims ?? null,
-    files: meta?.files ?? 0,
-    chunks: meta?.chunks ?? 0,
-    cache: { files: sum((g) => g.files), bytes: sum((g) => g.bytes), uncompressed_bytes: sum((g) => g.uncompressedBytes) },
-    stale: meta?.indexed_commit === undefined || meta.indexed_commit !== context.repo.head,
-    head: context.repo.head,
-  };
-}
-
-function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-}
-
-export function describeStatus(r: StatusReport): string {
-  const short = (sha: string | null) => (sha === null ? 'none' : sha.slice(0, 12));
-  const ratio = r.cache.uncompressed_bytes > 0 ? ` (${((r.cache.bytes / r.cache.uncompressed_bytes) * 100).toFixed(1)}% of ${bytes(r.cache.uncompressed_bytes)} uncompressed)` : '';
-  const lines = [
-    `indexed commit: ${short(r.indexed_commit)}${r.stale ? ` (stale: HEAD is ${short(r.head)}; run \`gitctx index\`)` : ' (up to date)'}`,
-    `model:          ${r.model ?? 'none: run `gitctx index`'}${r.dims !== null ? ` (${r.dims} dims)` : ''}`,
-    `files:          ${r.files}`,
-    `chunks:         ${r.chunks}`,
-    `cache:          ${r.cache.files} files, ${bytes(r.cache.bytes)}${ratio}`,
-  ];
-  return lines.join('\n');
 }
