@@ -1,0 +1,64 @@
+import { stringify } from 'yaml';
+
+import type { SearchResponse, SearchResult } from '../search/types.js';
+import { commitDay, fenceFor, formatScore, printable, quote, shortSha } from './text.js';
+import type { FormatOutput } from './types.js';
+
+/**
+ * Markdown for a model's prompt: YAML front matter (query, count), then per result
+ * a heading `path:start-end`, one line of score, HEAD and commit, and the code in
+ * a fence named by its language. Built to survive hostile content: the query is
+ * always a double-quoted YAML string (no YAML 1.1 reader turns `yes` into true),
+ * the fence is longer than any backtick run in the code, the path sits in a code
+ * span so `__init__.py` is not read as emphasis, and control characters are shown
+ * as pictures. With no results the document says so after the front matter.
+ */
+export function renderMcpMarkdown(response: SearchResponse): string {
+  const frontMatter = stringify(
+    { query: response.query, count: response.results.length },
+    { lineWidth: 0, defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' },
+  );
+  const sections = response.results.map(section);
+  const body = sections.length === 0 ? '\nNo results.\n' : sections.join('');
+  return `---\n${frontMatter}---\n${body}`;
+}
+
+function section(result: SearchResult): string {
+  const heading = `## ${codeSpan(`${printable(result.path)}:${result.startLine}-${result.endLine}`)}`;
+  const content = printable(result.content, true);
+  const fence = fenceFor(content);
+  return `\n${heading}\n\n${describe(result)}\n\n${fence}${infoString(result.language)}\n${content}\n${fence}\n`;
+}
+
+function describe(result: SearchResult): string {
+  const parts = [`score ${formatScore(result.score)}`, result.isHead ? 'at HEAD' : 'not at HEAD'];
+  const commit = result.commit;
+  if (result.uncommitted) parts.push('uncommitted');
+  else if (commit === null) parts.push('commit unknown');
+  else {
+    parts.push(
+      `commit ${shortSha(commit.sha)} (${commitDay(commit.date)}, ${printable(commit.author)}) ${quote(printable(commit.message))}`,
+    );
+  }
+  return parts.join(' · ');
+}
+
+// Language ids are fence names already; anything else (a backtick, a space) could
+// end the info string or the fence, so it is dropped rather than escaped.
+function infoString(language: string): string {
+  return /^[\w+#.-]+$/.test(language) ? language : '';
+}
+
+/** An inline code span that holds any text: delimiters longer than its longest backtick run. */
+function codeSpan(text: string): string {
+  let longest = 0;
+  for (const run of text.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
+  const ticks = '`'.repeat(longest + 1);
+  // CommonMark strips one space each side, so a leading or trailing backtick stays content.
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return `${ticks}${pad}${text}${pad}${ticks}`;
+}
+
+export function formatMcp(response: SearchResponse, out: FormatOutput): void {
+  out.write(renderMcpMarkdown(response));
+}
