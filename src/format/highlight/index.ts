@@ -9,8 +9,8 @@
  * strings, keywords, numbers); a library can take its place by changing
  * `loadHighlighter` alone.
  *
- * Whatever highlighter runs, its output is checked, not trusted: with the escape
- * sequences removed it must equal the input, or the code is printed plain; and
+ * Whatever highlighter runs, its output is checked, not trusted: with its colour
+ * (SGR) sequences removed it must equal the input, or the code is printed plain; and
  * styles are closed at every line end and reopened on the next line, so the line
  * number gutter is never coloured by a comment that spans lines.
  */
@@ -25,15 +25,13 @@ export function loadHighlighter(): Promise<Highlighter> {
   return loading;
 }
 
-// SGR only ("ESC [ params m"): the one escape a highlighter has reason to emit.
+// SGR ("ESC [ params m"): colours and attributes, the one escape a highlighter may emit.
 // eslint-disable-next-line no-control-regex -- matching escape sequences is the point
 const SGR = /\x1b\[([0-9;]*)m/g;
-// Any CSI or bare ESC, for the check that a highlighter added nothing else.
-// eslint-disable-next-line no-control-regex -- matching escape sequences is the point
-const ANY_ESCAPE = /\x1b(?:\[[0-9;?]*[ -/]*[@-~])?/g;
 
-export function stripAnsi(text: string): string {
-  return text.replace(ANY_ESCAPE, '');
+/** `text` without its SGR sequences; any other escape is left in place. */
+export function stripSgr(text: string): string {
+  return text.replace(SGR, '');
 }
 
 /**
@@ -97,6 +95,8 @@ function applySgr(state: SgrState, params: string): void {
 /** `code` as highlighted lines, or as its plain lines when the highlighter changed the text. */
 export async function highlightLines(highlighter: Highlighter, code: string, language: string): Promise<string[]> {
   const highlighted = await highlighter(code, language);
-  if (stripAnsi(highlighted) !== code) return code.split('\n');
+  // The code arrives with control characters made printable, so any escape left
+  // after removing SGR (cursor moves, titles) was added by the highlighter.
+  if (stripSgr(highlighted) !== code) return code.split('\n');
   return splitAnsiLines(highlighted);
 }
