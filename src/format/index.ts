@@ -24,7 +24,8 @@
  * Colour: only when `options.color`, which callers set from `shouldColor(stdout,
  * env)`; mcp and json never colour. Without colour no output holds an escape
  * sequence, not even one taken from a file: control characters in paths, authors,
- * messages and code print as their Unicode pictures (␛) in every human format.
+ * messages and code print as their Unicode pictures (␛) in terse, verbose and mcp;
+ * json keeps them exact, as JSON escapes (\u001b).
  */
 import { formatJson } from './json.js';
 import { formatMcp } from './mcp.js';

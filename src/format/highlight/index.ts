@@ -7,7 +7,10 @@
  * with `await import()` only when colour is on, so terse, json, mcp and piped
  * output never load it. The default is a small built-in tokenizer (comments,
  * strings, keywords, numbers); a library can take its place by changing
- * `loadHighlighter` alone.
+ * `loadHighlighter` alone. The candidate weighed is @speed-highlight/core
+ * (`highlightANSI`, no dependencies): it names languages its own way (`ts`, `py`,
+ * `rs`), so it needs a map from our ids, and its colours cross line ends, which
+ * `splitAnsiLines` already repairs.
  *
  * Whatever highlighter runs, its output is checked, not trusted: with its colour
  * (SGR) sequences removed it must equal the input, or the code is printed plain; and
@@ -17,12 +20,10 @@
 
 export type Highlighter = (code: string, language: string) => string | Promise<string>;
 
-let loading: Promise<Highlighter> | undefined;
-
-/** The default highlighter, imported on first call and shared after. */
-export function loadHighlighter(): Promise<Highlighter> {
-  loading ??= import('./builtin.js').then((module) => module.highlight);
-  return loading;
+/** The default highlighter, imported on first use (the module cache keeps it after). */
+export async function loadHighlighter(): Promise<Highlighter> {
+  const { highlight } = await import('./builtin.js');
+  return highlight;
 }
 
 // SGR ("ESC [ params m"): colours and attributes, the one escape a highlighter may emit.
