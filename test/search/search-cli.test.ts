@@ -1,0 +1,187 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { makeRepo } from '../helpers/git-repo.js';
+import type { TestRepo } from '../helpers/git-repo.js';
+
+const goldenDir = join(dirname(fileURLToPath(import.meta.url)), 'golden');
+const ANSI = /\x1b\[/;
+
+/** Compares with test/search/golden/<name>; UPDATE_GOLDEN=1 rewrites it, on purpose only. */
+function expectGolden(name: string, actual: string): void {
+  const path = join(goldenDir, name);
+  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(path)) {
+    mkdirSync(goldenDir, { recursive: true });
+    writeFileSync(path, actual);
+  }
+  expect(actual).toBe(readFileSync(path, 'utf8'));
+}
+
+const FILES: Record<string, string> = {
+  'src/secrets/mask.ts': [
+    '/** Hides an API key before it is printed: keeps the first and last three characters. */',
+    'export function maskApiKey(key: string): string {',
+    '  if (key.length <= 8) return "*".repeat(key.length);',
+    '  return `${key.slice(0, 3)}...${key.slice(-3)}`;',
+    '}',
+    '',
+  ].join('\n'),
+  'src/config/parse_config.py': [
+    'import yaml',
+    '',
+    '',
+    'def parse_config(path):',
+    '    """Read the YAML settings file and return a dict of settings."""',
+    '    with open(path) as handle:',
+    '        return yaml.safe_load(handle) or {}',
+    '',
+  ].join('\n'),
+  'src/net/retry.go': [
+    'package net',
+    '',
+    '// RetryWithBackoff calls fn until it succeeds, doubling the delay each time.',
+    'func RetryWithBackoff(fn func() error, attempts int) error {',
+    '\tdelay := 100',
+    '\tvar err error',
+    '\tfor i := 0; i < attempts; i++ {',
+    '\t\tif err = fn(); err == nil {',
+    '\t\t\treturn nil',
+    '\t\t}',
+    '\t\tsleep(delay)',
+    '\t\tdelay *= 2',
+    '\t}',
+    '\treturn err',
+    '}',
+    '',
+  ].join('\n'),
+  'docs/usage.md': '# Usage\n\nRun the tool with a config file. Secrets such as API keys are never printed in full.\n',
+};
+
+let repo: TestRepo;
+
+beforeAll(async () => {
+  repo = makeRepo({ files: FILES, message: 'Add masking, config parsing and retries' });
+  // A second version of mask.ts: history indexing must show it once, preferring HEAD.
+  repo.write('src/secrets/mask.ts', FILES['src/secrets/mask.ts']!.replace('keeps the first', 'shows only the first'));
+  repo.commit('Say exactly what the mask keeps', { author: 'Grace Hopper' });
+  const indexed = await runCli(['index', '--history', '-y', '-q'], { cwd: repo.dir });
+  expect(indexed.code).toBe(0);
+});
+
+afterAll(() => repo.cleanup());
+
+const search = (args: string[], input?: string) => runCli(['search', ...args], { cwd: repo.dir, ...(input !== undefined ? { input } : {}) });
+
+describe('gitctx search', () => {
+  it('answers a question in terse format (golden): each file version once, the HEAD one marked', async () => {
+    const result = await search(['where are API keys masked before printing', '-n', '3']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines).toContainEqual(expect.stringMatching(/^src\/secrets\/mask\.ts:1:\d\.\d{3} ● [0-9a-f]{7} \(2024-01-01, Grace Hopper\) "Say exactly what the mask keeps"$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^src\/secrets\/mask\.ts:1:\d\.\d{3} [0-9a-f]{7} \(2024-01-01, Test Author\) "Add masking, config parsing and retries"$/));
+    expectGolden('terse.txt', result.stdout);
+  });
+
+  it('gives markdown for a prompt in mcp format (golden)', async () => {
+    const result = await search(['parse the YAML config file', '--format', 'mcp', '-n', '2']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^---\nquery: "parse the YAML config file"\ncount: 2\n---\n/);
+    expect(result.stdout).toContain('```python\n');
+    expectGolden('mcp.txt', result.stdout);
+  });
+
+  it('prints the JSON shape of DESIGN.md', async () => {
+    const result = await search(['retry with exponential backoff', '--format', 'json', '-n', '2']);
+    const doc = JSON.parse(result.stdout);
+    expect(Object.keys(doc)).toEqual(['query', 'mode', 'model', 'results']);
+    expect(doc).toMatchObject({ query: 'retry with exponential backoff', mode: 'hybrid', model: 'local-v1' });
+    const [first] = doc.results;
+    expect(Object.keys(first)).toEqual(expect.arrayContaining(['path', 'start_line', 'end_line', 'score', 'language', 'blob_sha', 'is_head', 'content', 'commit']));
+    expect(first).toMatchObject({ path: 'src/net/retry.go', language: 'go', is_head: true, start_line: 1, end_line: 15 });
+    expect(first.commit).toMatchObject({ author: 'Test Author', date: '2024-01-01T00:00:00+00:00', message: 'Add masking, config parsing and retries' });
+    expect(first.content).toContain('func RetryWithBackoff');
+  });
+
+  it.each(['hybrid', 'vector', 'text'])('finds the answer in %s mode, with scores in that mode’s units', async (mode) => {
+    const result = await search(['RetryWithBackoff', '--mode', mode, '--format', 'json', '-n', '3']);
+    expect(result.code).toBe(0);
+    const doc = JSON.parse(result.stdout);
+    expect(doc.mode).toBe(mode);
+    expect(doc.results[0].path).toBe('src/net/retry.go');
+    for (const r of doc.results) {
+      if (mode === 'vector') expect(Math.abs(r.score)).toBeLessThanOrEqual(1);
+      if (mode === 'hybrid') expect(r.score).toBeGreaterThan(0);
+    }
+  });
+
+  it('matches identifiers by their words in text mode', async () => {
+    const doc = JSON.parse((await search(['mask api key', '--mode', 'text', '--format', 'json'])).stdout);
+    expect(doc.results[0].path).toBe('src/secrets/mask.ts');
+  });
+
+  it('reads the query from stdin', async () => {
+    const result = await search(['--format', 'json', '-n', '1'], 'parse_config yaml settings\n');
+    expect(JSON.parse(result.stdout)).toMatchObject({ query: 'parse_config yaml settings', results: [{ path: 'src/config/parse_config.py' }] });
+  });
+
+  it('filters by path, language and HEAD, and shows older versions without --head-only', async () => {
+    const byPath = JSON.parse((await search(['settings', '--path', '*.md', '--format', 'json'])).stdout);
+    expect(byPath.results.map((r: { path: string }) => r.path)).toEqual(['docs/usage.md']);
+    const byLang = JSON.parse((await search(['settings', '--lang', 'python', '--format', 'json'])).stdout);
+    expect(new Set(byLang.results.map((r: { language: string }) => r.language))).toEqual(new Set(['python']));
+    const all = JSON.parse((await search(['mask the key', '--format', 'json', '--path', 'src/secrets/'])).stdout);
+    expect(all.results.length).toBeGreaterThanOrEqual(2);
+    expect(all.results.some((r: { is_head: boolean }) => !r.is_head)).toBe(true);
+    const head = JSON.parse((await search(['mask the key', '--format', 'json', '--path', 'src/secrets/', '--head-only'])).stdout);
+    expect(head.results.every((r: { is_head: boolean }) => r.is_head)).toBe(true);
+  });
+
+  it('verbose shows the code with real line numbers, and no ANSI anywhere when piped', async () => {
+    const verbose = await search(['RetryWithBackoff', '--format', 'verbose', '-n', '1']);
+    expect(verbose.stdout).toMatch(/^src\/net\/retry\.go:1:/);
+    expect(verbose.stdout).toMatch(/^ {0,2}4 │ func RetryWithBackoff/m);
+    for (const format of ['terse', 'verbose', 'mcp', 'json']) {
+      const piped = await runCli(['search', 'config', '--format', format], { cwd: repo.dir, env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
+      expect(piped.stdout).not.toMatch(ANSI);
+      expect(piped.stderr).not.toMatch(ANSI);
+    }
+  });
+
+  it('says "no results" on stderr with exit 0', async () => {
+    const result = await search(['zzqxj', '--mode', 'text']);
+    expect(result).toMatchObject({ code: 0, stdout: '' });
+    expect(result.stderr).toMatch(/no results/);
+  });
+
+  it('exit 2 for an empty query, -n out of range, a bad mode, or a query over the token limit', async () => {
+    for (const [args, message] of [
+      [[], /empty query/],
+      [['   '], /empty query/],
+      [['x', '-n', '0'], /-n must be from 1 to 100/],
+      [['x', '-n', '101'], /-n must be from 1 to 100/],
+      [['x', '-n', 'many'], /-n takes a whole number/],
+      [['x', '--mode', 'fuzzy'], /fuzzy/],
+      [['word '.repeat(20_000)], /query is \d+ tokens; the limit for this model is \d+/],
+    ] as [string[], RegExp][]) {
+      const result = await search(args);
+      expect(result.code, args.join(' ').slice(0, 40)).toBe(2);
+      expect(result.stderr).toMatch(message);
+      expect(result.stdout).toBe('');
+    }
+  });
+
+  it('exit 8 with a hint before any index', async () => {
+    const fresh = makeRepo({ files: { 'a.ts': 'export const a = 1;\n' } });
+    try {
+      const result = await runCli(['search', 'anything'], { cwd: fresh.dir });
+      expect(result.code).toBe(8);
+      expect(result.stderr).toMatch(/run `gitctx index`/);
+    } finally {
+      fresh.cleanup();
+    }
+  });
+});
