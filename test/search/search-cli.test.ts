@@ -7,6 +7,7 @@ import { makeRepo } from '../helpers/git-repo.js';
 import type { TestRepo } from '../helpers/git-repo.js';
 
 const goldenDir = join(dirname(fileURLToPath(import.meta.url)), 'golden');
+// eslint-disable-next-line no-control-regex -- the escape character is exactly what must not appear
 const ANSI = /\x1b\[/;
 
 /** Compares with test/search/golden/<name>; UPDATE_GOLDEN=1 rewrites it, on purpose only. */
