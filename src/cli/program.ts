@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, exitCodeOf } from '../errors.js';
 import { indexCommand } from './commands/index-command.js';
+import { mcpCommand } from './commands/mcp-command.js';
 import { searchCommand } from './commands/search-command.js';
 import { statusCommand } from './commands/status-command.js';
 
@@ -22,7 +23,7 @@ export function buildProgram(): Command {
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const command of [indexCommand(), searchCommand(), statusCommand()]) program.addCommand(command.exitOverride());
+  for (const command of [indexCommand(), searchCommand(), statusCommand(), mcpCommand()]) program.addCommand(command.exitOverride());
   return program;
 }
 

@@ -1,0 +1,27 @@
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+
+export function mcpCommand(): Command {
+  return new Command('mcp')
+    .description('serve search and status to an MCP client (Claude Code, Claude Desktop, Cursor, VS Code, ...) over stdio')
+    .option('--repo <dir>', 'the repository to serve (default: the working directory)')
+    .addHelpText(
+      'after',
+      `
+Standard output carries only the protocol; logs go to standard error. Tools:
+  search   query, limit (1-100), path (glob or globs), mode (hybrid|vector|text), lang, head_only
+  status   what is indexed and whether HEAD moved since
+Run \`gitctx index\` first; a search before that returns an error saying so.
+
+Examples:
+  claude mcp add gitctx -- npx -y gitctx mcp                    Claude Code, run in the repository
+  claude mcp add --scope project gitctx -- npx -y gitctx mcp    the same, shared through .mcp.json
+
+  Clients configured in JSON (Claude Desktop, Cursor, .mcp.json), with the repository's absolute path:
+  {"mcpServers": {"gitctx": {"command": "npx", "args": ["-y", "gitctx", "mcp", "--repo", "/path/to/repo"]}}}`,
+    )
+    .action(async (flags: { repo?: string }) => {
+      const { serveStdio } = await import('../../mcp/index.js');
+      await serveStdio(resolve(flags.repo ?? process.cwd()));
+    });
+}
