@@ -2,7 +2,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallToolResult, JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { packageVersion } from '../cli/program.js';
+import { packageVersion } from '../version.js';
 import { GitctxError, NotARepositoryError } from '../errors.js';
 import { renderMcpMarkdown, toJsonShape } from '../format/index.js';
 import { openRepository } from '../git/index.js';
