@@ -14,11 +14,11 @@ Standard output carries only the protocol; logs go to standard error. Tools:
 Run \`gitctx index\` first; a search before that returns an error saying so.
 
 Examples:
-  claude mcp add gitctx -- npx -y gitctx mcp                    Claude Code, run in the repository
-  claude mcp add --scope project gitctx -- npx -y gitctx mcp    the same, shared through .mcp.json
+  claude mcp add gitctx -- gitctx mcp                   Claude Code, run in the repository
+  claude mcp add --scope project gitctx -- gitctx mcp   the same, shared through .mcp.json
 
   Clients configured in JSON (Claude Desktop, Cursor, .mcp.json), with the repository's absolute path:
-  {"mcpServers": {"gitctx": {"command": "npx", "args": ["-y", "gitctx", "mcp", "--repo", "/path/to/repo"]}}}`,
+  {"mcpServers": {"gitctx": {"command": "gitctx", "args": ["mcp", "--repo", "/path/to/repo"]}}}`,
     )
     .action(async (flags: { repo?: string }) => {
       const { serveStdio } = await import('../../mcp/index.js');
