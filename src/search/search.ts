@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { EmbeddingProvider } from '../embed/index.js';
 import { NoIndexError, UsageError } from '../errors.js';
 import { IndexStore } from '../store/index-store.js';
-import type { StoredChunk } from '../store/index-store.js';
+import type { CandidateQuery, StoredChunk } from '../store/index-store.js';
 import { searchTextOf } from '../store/search-text.js';
 import { reciprocalRankFusion } from './fusion.js';
 import { groupResults } from './group.js';
@@ -84,21 +84,16 @@ export class Searcher {
     }
     const query = validateQuery(options.query, this.provider);
     const where = whereClause(options);
-    const limit = candidateCount(options);
+    const candidates: CandidateQuery = { limit: candidateCount(options), ...(where ? { where } : {}) };
+    const floor = options.mode === 'vector' && options.minScore !== undefined ? options.minScore : VECTOR_NOISE_FLOOR;
+    // The two rankers are independent: run them side by side.
+    const [vectorHits, textHits] = await Promise.all([
+      options.mode === 'text' ? [] : this.vectorCandidates(query, candidates, floor),
+      options.mode === 'vector' ? [] : this.store.textSearch(searchTextOf('', query), candidates),
+    ]);
     const inPaths = compilePathFilter(options.paths ?? []);
-    const keep = (chunks: StoredChunk[]) => chunks.filter((c) => inPaths(c.path));
-
-    let vector: StoredChunk[] = [];
-    let text: StoredChunk[] = [];
-    if (options.mode !== 'text') {
-      const [queryVector] = (await this.provider.embed([query])).vectors;
-      if (queryVector === undefined) throw new Error('the provider returned no vector for the query');
-      const floor = options.mode === 'vector' && options.minScore !== undefined ? options.minScore : VECTOR_NOISE_FLOOR;
-      vector = keep(await this.store.vectorSearch(queryVector, { limit, ...(where ? { where } : {}) })).filter((c) => c.score >= floor);
-    }
-    if (options.mode !== 'vector') {
-      text = keep(await this.store.textSearch(searchTextOf('', query), { limit, ...(where ? { where } : {}) }));
-    }
+    const vector = vectorHits.filter((c) => inPaths(c.path));
+    const text = textHits.filter((c) => inPaths(c.path));
 
     const ranked =
       options.mode === 'vector'
@@ -111,6 +106,12 @@ export class Searcher {
       .filter((r) => min === undefined || r.score >= min)
       .slice(0, options.limit);
     return { query, mode: options.mode, model: this.provider.model, results };
+  }
+
+  private async vectorCandidates(query: string, candidates: CandidateQuery, floor: number): Promise<StoredChunk[]> {
+    const [vector] = (await this.provider.embed([query])).vectors;
+    if (vector === undefined) throw new Error('the provider returned no vector for the query');
+    return (await this.store.vectorSearch(vector, candidates)).filter((c) => c.score >= floor);
   }
 
   close(): void {
