@@ -10,6 +10,8 @@
  * `EmbeddingCache.get` returns embeddings or a miss; a corrupt or hostile file
  * (they arrive through `git pull`) is a miss with one warning, never a crash.
  * `set` validates and writes atomically. `cacheStats` summarises the directory.
+ * `verifyCache` holds every file to the repository (and re-embeds a sample);
+ * `pruneCache` removes the files of blobs git can no longer reach.
  * The safetensors codec is exported for tools that read the files directly.
  */
 export { EmbeddingCache, DEFAULT_CHUNKER } from './embedding-cache.js';
@@ -25,3 +27,7 @@ export { CACHE_FILE_SUFFIX, isBlobSha, modelDirName, modelFromDirName } from './
 export { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 export type { DType, Safetensors, Tensor } from './safetensors.js';
 export { MAX_DECOMPRESSED_BYTES } from './zstd.js';
+export { CacheVerifyError, API_MAX_DEVIATION, DETERMINISTIC_MAX_DEVIATION, checkCacheFile, compareSpans, cosine, pickRandom, scanCache, verifyCache } from './verify.js';
+export type { CacheScan, CheckedFile, ReembedReport, ScannedCacheFile, ScannedOther, VerifyIssue, VerifyModel, VerifyOptions, VerifyPhase, VerifyReport } from './verify.js';
+export { applyPrune, findLiveBlobs, listWorktrees, parseWorktreeList, planPrune, pruneCache } from './prune.js';
+export type { LiveBlobs, PruneItem, PruneOptions, PrunePlan, PruneReport, PrunedFile, WorktreeInfo } from './prune.js';

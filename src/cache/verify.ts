@@ -1,0 +1,674 @@
+/**
+ * `gitctx cache verify`: every cache file checked as a hostile one would be, and
+ * against the repository it claims to describe.
+ *
+ * A file passes when its name is a blob id in the right fan-out directory of a
+ * model directory; it decodes completely (zstd checksum, safetensors header,
+ * dtype, shape, offsets, finite values) with metadata naming that blob, that
+ * model and the model's dimensions; the blob is in the repository (or is an
+ * uncommitted file of the work tree, from `index --worktree`); and, when the file
+ * was made by the chunker the index uses now, its spans are exactly what
+ * chunking the blob gives.
+ *
+ * None of that proves the vectors are the model's: a file rewritten with other
+ * unit vectors and honest metadata passes every check above. `reembed` closes
+ * that gap for a random sample, comparing stored and fresh vectors by cosine.
+ *
+ * Also home to `scanCache`, the walk of the cache directory that prune shares:
+ * it never follows a symbolic link and sorts what it finds into cache files,
+ * leftovers of interrupted writes, and things that do not belong.
+ */
+import { randomInt } from 'node:crypto';
+import type { Dirent } from 'node:fs';
+import { constants as fsConstants } from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { chunkText, chunkerSignature } from '../chunk/index.js';
+import type { Chunk, ChunkerOptions } from '../chunk/index.js';
+import type { EmbeddingProvider } from '../embed/index.js';
+import { ExitCode, GitctxError, InterruptedError, fromFsError } from '../errors.js';
+import { listWorktreeChanges, openBlobReader, readWorktreeFile } from '../git/index.js';
+import type { Repository } from '../git/index.js';
+import { runGit } from '../git/runner.js';
+import type { CacheEntry } from './codec.js';
+import { decodeCacheFile, MAX_DIMS } from './codec.js';
+import { CacheFormatError } from './errors.js';
+import { CACHE_FILE_SUFFIX, isBlobSha, modelFromDirName } from './paths.js';
+import { decodeSafetensorsHeader, DEFAULT_MAX_HEADER_BYTES } from './safetensors.js';
+import type { CacheEncoding } from './types.js';
+import { MAX_DECOMPRESSED_BYTES, zstdContentSize, ZstdPrefixDecoder } from './zstd.js';
+
+// ---------------------------------------------------------------------------
+// Scanning the directory
+
+/** A file laid out as a cache file: `<model-dir>/<sha[0:2]>/<sha>.safetensors.zst`. */
+export interface ScannedCacheFile {
+  path: string;
+  modelDir: string;
+  /** The model the directory stands for; undefined when `modelDirName` would never make that name. */
+  model: string | undefined;
+  sha: string;
+}
+
+/** Anything else found under the cache root. */
+export interface ScannedOther {
+  path: string;
+  /**
+   * `temporary`: an `EmbeddingCache` temp file (`<sha>.safetensors.zst.<pid>-<n>-<hex>.tmp`) left by an interrupted write.
+   * `invalid`: named or placed as no cache file is (a symbolic link, a bad sha, a wrong fan-out directory).
+   * `stray`: not the cache's at all (a README, an editor's backup); gitctx ignores it.
+   */
+  kind: 'temporary' | 'invalid' | 'stray';
+  reason: string;
+}
+
+export interface CacheScan {
+  files: ScannedCacheFile[];
+  others: ScannedOther[];
+}
+
+const FAN_OUT_DIR = /^[0-9a-f]{2}$/;
+const TEMP_FILE = /^(?:[0-9a-f]{40}|[0-9a-f]{64})\.safetensors\.zst\.\d+-\d+-[0-9a-f]+\.tmp$/;
+
+function errnoCode(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
+  return undefined;
+}
+
+async function listDir(path: string): Promise<Dirent[]> {
+  try {
+    return await fsp.readdir(path, { withFileTypes: true });
+  } catch (err) {
+    // A cache never written holds nothing; so does a directory that vanished while we walked.
+    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return [];
+    throw fromFsError(err, `listing ${path}`);
+  }
+}
+
+const byName = (a: Dirent, b: Dirent) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/**
+ * Everything under the cache root `dir`, sorted into cache files and the rest.
+ * Dirents report the entry itself (lstat), so a symbolic link is never taken for
+ * the directory or file it points at, and never descended into.
+ */
+export async function scanCache(dir: string): Promise<CacheScan> {
+  const files: ScannedCacheFile[] = [];
+  const others: ScannedOther[] = [];
+  const other = (path: string, kind: ScannedOther['kind'], reason: string) => others.push({ path, kind, reason });
+  for (const model of (await listDir(dir)).sort(byName)) {
+    const modelPath = join(dir, model.name);
+    if (model.isSymbolicLink()) {
+      other(modelPath, 'invalid', 'symbolic link where a model directory belongs (never followed)');
+      continue;
+    }
+    if (!model.isDirectory()) {
+      other(modelPath, 'stray', 'not a model directory');
+      continue;
+    }
+    const modelName = modelFromDirName(model.name);
+    for (const fan of (await listDir(modelPath)).sort(byName)) {
+      const fanPath = join(modelPath, fan.name);
+      if (fan.isSymbolicLink()) {
+        other(fanPath, 'invalid', 'symbolic link where a fan-out directory belongs (never followed)');
+        continue;
+      }
+      if (!fan.isDirectory() || !FAN_OUT_DIR.test(fan.name)) {
+        other(fanPath, 'stray', 'not a fan-out directory (two hex digits)');
+        continue;
+      }
+      for (const file of (await listDir(fanPath)).sort(byName)) {
+        const path = join(fanPath, file.name);
+        if (TEMP_FILE.test(file.name) && file.isFile()) {
+          other(path, 'temporary', 'temporary file left by an interrupted write');
+          continue;
+        }
+        if (!file.name.endsWith(CACHE_FILE_SUFFIX)) {
+          other(path, 'stray', 'not a cache file');
+          continue;
+        }
+        const sha = file.name.slice(0, -CACHE_FILE_SUFFIX.length);
+        if (file.isSymbolicLink()) other(path, 'invalid', 'symbolic link (never followed)');
+        else if (!file.isFile()) other(path, 'invalid', 'not a regular file');
+        else if (!isBlobSha(sha)) other(path, 'invalid', 'name is not a blob id (40 or 64 lowercase hex digits)');
+        else if (!sha.startsWith(fan.name)) other(path, 'invalid', `in fan-out directory ${fan.name}, not ${sha.slice(0, 2)} (never read)`);
+        else files.push({ path, modelDir: model.name, model: modelName, sha });
+      }
+    }
+  }
+  return { files, others };
+}
+
+// ---------------------------------------------------------------------------
+// One file's bytes
+
+/** What a sound cache file says about itself. */
+export interface CheckedFile {
+  chunker: string;
+  dims: number;
+  entry: CacheEntry;
+}
+
+const PEEK_CHUNK = 32 * 1024;
+
+/** The safetensors metadata, from as few decompressed bytes as hold the header (usually the first block). */
+function peekMetadata(bytes: Uint8Array): Record<string, string> {
+  const size = zstdContentSize(bytes);
+  if (size > MAX_DECOMPRESSED_BYTES) throw new CacheFormatError(`zstd: frame declares ${size} bytes, over the ${MAX_DECOMPRESSED_BYTES}-byte limit`);
+  const decoder = new ZstdPrefixDecoder(Math.min(size, 8 + DEFAULT_MAX_HEADER_BYTES));
+  for (let at = 0; at < bytes.byteLength && !decoder.done; at += PEEK_CHUNK) {
+    decoder.push(bytes.subarray(at, at + PEEK_CHUNK));
+    const header = decodeSafetensorsHeader(decoder.output, size);
+    if (header !== undefined) return header.metadata;
+  }
+  const header = decodeSafetensorsHeader(decoder.output, size);
+  if (header === undefined) throw new CacheFormatError('safetensors: the header is cut off');
+  return header.metadata;
+}
+
+/**
+ * Decodes a whole cache file and holds it to the blob and model its path names,
+ * with the file's own chunker (a file from another chunker is still checked in
+ * full). `dims` is what the model produces, when known; otherwise the file's own
+ * count is used and only its consistency with the data is checked.
+ * Throws CacheFormatError, or whatever the decoders throw on hostile bytes.
+ */
+export function checkCacheFile(bytes: Uint8Array, expected: { blobSha: string; model: string; dims?: number }): CheckedFile {
+  const metadata = peekMetadata(bytes);
+  const stated = /^[1-9][0-9]{0,5}$/.test(metadata['dims'] ?? '') ? Number(metadata['dims']) : undefined;
+  // An unparsable count is left for decodeCacheFile to describe; any number reaches its check.
+  const dims = expected.dims ?? (stated !== undefined && stated <= MAX_DIMS ? stated : 1);
+  const chunker = metadata['chunker'] ?? '';
+  const result = decodeCacheFile(bytes, { blobSha: expected.blobSha, model: expected.model, dims, chunker });
+  // Not reachable with the file's own chunker as the key; kept so a codec change cannot pass a file silently.
+  if (result.status !== 'hit') throw new CacheFormatError(result.reason);
+  return { chunker, dims, entry: result.entry };
+}
+
+/** Cosine similarity, in double precision; 0 when either vector is all zeros. */
+export function cosine(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) throw new RangeError(`cosine of vectors of ${a.length} and ${b.length} dimensions`);
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as number;
+    const y = b[i] as number;
+    dot += x * y;
+    na += x * x;
+    nb += y * y;
+  }
+  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
+}
+
+/** `count` distinct indexes below `size`, uniformly at random (partial Fisher-Yates on crypto randomness). */
+export function pickRandom(size: number, count: number): number[] {
+  const n = Math.min(size, Math.max(0, Math.floor(count)));
+  const pool = Array.from({ length: size }, (_, i) => i);
+  for (let i = 0; i < n; i++) {
+    const j = i + randomInt(size - i);
+    [pool[i], pool[j]] = [pool[j] as number, pool[i] as number];
+  }
+  return pool.slice(0, n);
+}
+
+// ---------------------------------------------------------------------------
+// The whole cache
+
+/**
+ * Largest accepted deviation (1 - cosine) between a stored vector and a fresh one.
+ * local-v1 is a pure function of the text, so any honest file is within float
+ * rounding, and f16 files within the format's stated 1e-4; 1e-3 leaves room for both.
+ */
+export const DETERMINISTIC_MAX_DEVIATION = 1e-3;
+/**
+ * API models answer the same text with slightly different vectors from call to
+ * call (batching, hardware); cosine stays above 0.99 in practice, while a vector
+ * of other content lands far lower (unrelated code scores well under 0.9).
+ */
+export const API_MAX_DEVIATION = 1e-2;
+
+/** What verify can know about one model; the CLI decides from the settings. */
+export interface VerifyModel {
+  /** Dimensions the model produces. Unknown: each file must agree with the others of its directory. */
+  dims?: number;
+  /** The chunker the index uses for this model now; spans are checked only for files it made. */
+  chunker?: ChunkerOptions;
+  /** Present when this model can be called now, for `reembed`. */
+  provider?: EmbeddingProvider;
+  /** Largest accepted 1 - cosine on re-embedding (default API_MAX_DEVIATION). */
+  maxDeviation?: number;
+  /** Why spans or vectors of this model cannot be checked here (reported once per directory). */
+  unavailable?: string;
+}
+
+export interface VerifyIssue {
+  /** Relative to the repository root, `/`-separated. */
+  path: string;
+  reason: string;
+}
+
+export interface ReembedReport {
+  /** Blob ids picked and re-embedded. */
+  blobs: string[];
+  /** Their cache files. */
+  files: string[];
+  chunks: number;
+  /** Largest 1 - cosine seen over every re-embedded chunk; null when nothing was re-embedded. */
+  max_deviation: number | null;
+}
+
+export interface VerifyReport {
+  /** Cache files judged: passed plus bad (warnings are about other things). */
+  files: number;
+  ok: number;
+  bad: VerifyIssue[];
+  warnings: VerifyIssue[];
+  reembedded: ReembedReport;
+  /** The files that passed, for a verbose listing. */
+  passed: string[];
+}
+
+export type VerifyPhase = 'reading' | 'chunking' | 're-embedding';
+
+export interface VerifyOptions {
+  repo: Repository;
+  /** The cache root, normally `<repo>/.gitctx/embeddings`. */
+  dir: string;
+  /** What is known about a model (called once per model directory). */
+  modelFor(model: string): Promise<VerifyModel>;
+  /** How many blobs to re-embed at random (default 0). */
+  reembed?: number;
+  /** Chooses which eligible files to re-embed (default: crypto random); tests pass a fixed choice. */
+  pick?: (size: number, count: number) => number[];
+  signal?: AbortSignal;
+  onProgress?: (phase: VerifyPhase, done: number, total: number) => void;
+}
+
+/** A bad file found by `gitctx cache verify` (exit 1); the report is printed before this is thrown. */
+export class CacheVerifyError extends GitctxError {
+  readonly bad: VerifyIssue[];
+
+  constructor(bad: VerifyIssue[], files: number) {
+    super(`cache verification failed: ${bad.length} of ${files} files are bad: ${bad.map((b) => b.path).join(', ')}`, ExitCode.unexpected);
+    this.bad = bad;
+  }
+}
+
+type Span = [startLine: number, endLine: number, tokens: number, chunkHash: string];
+
+interface FileState {
+  file: ScannedCacheFile;
+  display: string;
+  bad?: string;
+  chunker?: string;
+  dims?: number;
+  encoding?: CacheEncoding;
+  spans?: Span[];
+  /** The spans were compared with the current chunker's output for the blob. */
+  spansChecked: boolean;
+}
+
+/** Where a blob's bytes come from: the object database, or a work-tree file at that path. */
+type BlobOrigin = { kind: 'object' } | { kind: 'worktree'; path: string };
+
+const PARALLEL_READS = 16;
+/** Compressed frames of valid files are at most ~0.4% larger than their content. */
+const MAX_FILE_BYTES = MAX_DECOMPRESSED_BYTES + Math.ceil(MAX_DECOMPRESSED_BYTES / 128) + 1024;
+
+// O_NOFOLLOW: a link swapped in after the scan must not make us read another file.
+// O_NONBLOCK: a FIFO must not hang the open (it is then refused as not a regular file).
+const READ_FLAGS = fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0) | (fsConstants.O_NONBLOCK ?? 0);
+
+/** The file's bytes, or the reason it cannot be read. */
+async function readCacheFile(path: string): Promise<Uint8Array | string> {
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(path, READ_FLAGS);
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'ELOOP') return 'symbolic link (never followed)';
+    return `cannot open (${code ?? (err instanceof Error ? err.message : String(err))})`;
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) return 'not a regular file';
+    if (stat.size > MAX_FILE_BYTES) return `${stat.size} bytes is over the ${MAX_FILE_BYTES}-byte limit`;
+    const bytes = new Uint8Array(stat.size);
+    let filled = 0;
+    while (filled < bytes.byteLength) {
+      const { bytesRead } = await handle.read(bytes, filled, bytes.byteLength - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled === bytes.byteLength ? bytes : `file shrank while reading (${filled} of ${bytes.byteLength} bytes)`;
+  } finally {
+    await handle.close();
+  }
+}
+
+function reasonOf(err: unknown): string {
+  // Whatever decoding untrusted bytes throws is the file's fault; CacheFormatError names the problem best.
+  if (err instanceof CacheFormatError) return err.message;
+  return `cannot decode (${err instanceof Error ? err.message : String(err)})`;
+}
+
+async function mapLimited<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      await fn(items[index] as T, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** Object types of `shas` from one `git cat-file --batch-check`; absent ids are missing. */
+async function objectTypes(repo: Repository, shas: readonly string[]): Promise<Map<string, string>> {
+  const types = new Map<string, string>();
+  if (shas.length === 0) return types;
+  const { stdout } = await runGit(repo.runner, repo.root, ['cat-file', '--batch-check=%(objectname) %(objecttype)'], {
+    input: `${shas.join('\n')}\n`,
+  });
+  for (const line of stdout.toString('utf8').split('\n')) {
+    const [sha, type] = line.split(' ');
+    if (sha !== undefined && type !== undefined && type !== 'missing') types.set(sha, type);
+  }
+  return types;
+}
+
+function spanOf(chunk: Chunk): Span {
+  return [chunk.startLine, chunk.endLine, chunk.tokens, chunk.hash];
+}
+
+function describeSpan([start, end, tokens, hash]: Span): string {
+  return `lines ${start}-${end}, ${tokens} tokens, hash ${hash === '' ? 'none' : hash}`;
+}
+
+/** Why stored spans differ from what chunking the blob gives, or undefined when they agree. */
+export function compareSpans(stored: readonly Span[], chunks: readonly Chunk[]): string | undefined {
+  for (let i = 0; i < Math.max(stored.length, chunks.length); i++) {
+    const s = stored[i];
+    const c = chunks[i];
+    if (s === undefined || c === undefined) return `holds ${stored.length} chunks, the blob chunks into ${chunks.length}`;
+    const fresh = spanOf(c);
+    if (s.some((v, k) => v !== fresh[k])) return `chunk ${i} is stored as ${describeSpan(s)}; the blob gives ${describeSpan(fresh)}`;
+  }
+  return undefined;
+}
+
+/**
+ * Checks every file under the cache root and returns the report; never throws for
+ * a bad file (that is the report's business). Throws for what stops the check
+ * itself: git failing, an interrupt, a provider error while re-embedding.
+ */
+export async function verifyCache(options: VerifyOptions): Promise<VerifyReport> {
+  const { repo } = options;
+  const display = (path: string) => relative(repo.root, path).split(sep).join('/');
+  const warnings: VerifyIssue[] = [];
+  const warn = (path: string, reason: string) => warnings.push({ path: display(path), reason });
+  const throwIfAborted = () => {
+    if (options.signal?.aborted) throw new InterruptedError();
+  };
+
+  const scan = await scanCache(options.dir);
+  const invalid: VerifyIssue[] = [];
+  for (const o of scan.others) {
+    if (o.kind === 'invalid') invalid.push({ path: display(o.path), reason: o.reason });
+    else if (o.kind === 'temporary') warn(o.path, `${o.reason}; \`gitctx cache prune\` removes it`);
+    else warn(o.path, `${o.reason}; ignored`);
+  }
+
+  // Model facts, once per directory.
+  const models = new Map<string, VerifyModel>();
+  for (const modelDir of new Set(scan.files.map((f) => f.modelDir))) {
+    const model = modelFromDirName(modelDir);
+    if (model === undefined) continue;
+    const facts = await options.modelFor(model);
+    models.set(modelDir, facts);
+    if (facts.unavailable !== undefined) warn(join(options.dir, modelDir), `spans and vectors not checked: ${facts.unavailable}`);
+  }
+
+  // 1. Every file decoded in full.
+  const states: FileState[] = scan.files.map((file) => ({ file, display: display(file.path), spansChecked: false }));
+  let read = 0;
+  await mapLimited(states, PARALLEL_READS, async (state) => {
+    throwIfAborted();
+    const { file } = state;
+    if (file.model === undefined) {
+      state.bad = `directory ${file.modelDir} does not name a model (gitctx never reads it)`;
+      return;
+    }
+    const bytes = await readCacheFile(file.path);
+    options.onProgress?.('reading', ++read, states.length);
+    if (typeof bytes === 'string') {
+      state.bad = bytes;
+      return;
+    }
+    try {
+      const checked = checkCacheFile(bytes, { blobSha: file.sha, model: file.model, dims: models.get(file.modelDir)?.dims });
+      state.chunker = checked.chunker;
+      state.dims = checked.dims;
+      state.encoding = checked.entry.encoding;
+      // Tuples, not the entry: its vectors are views into the whole decompressed file.
+      state.spans = checked.entry.embeddings.map((e): Span => [e.startLine, e.endLine, e.tokens, e.chunkHash ?? '']);
+    } catch (err) {
+      state.bad = reasonOf(err);
+    }
+  });
+
+  // 2. One model, one size: where the model's size is unknown, the directory's majority sets it.
+  for (const [modelDir, facts] of models) {
+    if (facts.dims !== undefined) continue;
+    const counts = new Map<number, number>();
+    for (const s of states) if (s.file.modelDir === modelDir && s.dims !== undefined) counts.set(s.dims, (counts.get(s.dims) ?? 0) + 1);
+    const [majority] = [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0] ?? [];
+    for (const s of states) {
+      if (s.file.modelDir === modelDir && s.bad === undefined && s.dims !== majority) {
+        s.bad = `${s.dims} dimensions, while most files of ${modelDir} have ${majority}`;
+      }
+    }
+  }
+
+  // 3. The blob each file is named after must exist.
+  const pending = () => states.filter((s) => s.bad === undefined);
+  const shas = [...new Set(pending().map((s) => s.file.sha))];
+  const types = await objectTypes(repo, shas);
+  const origins = new Map<string, BlobOrigin>();
+  const absent = shas.filter((sha) => !types.has(sha));
+  const inWorktree = new Map<string, string>();
+  if (absent.length > 0) {
+    // Hashing changed files costs a little; only worth it when some blob is not committed.
+    for (const f of (await listWorktreeChanges(repo)).files) if (f.blobSha !== null) inWorktree.set(f.blobSha, f.path);
+  }
+  for (const sha of shas) {
+    const type = types.get(sha);
+    const path = inWorktree.get(sha);
+    if (type === 'blob') origins.set(sha, { kind: 'object' });
+    else if (type === undefined && path !== undefined) origins.set(sha, { kind: 'worktree', path });
+  }
+  for (const s of pending()) {
+    const sha = s.file.sha;
+    if (origins.has(sha)) continue;
+    const type = types.get(sha);
+    if (type !== undefined) s.bad = `object ${sha} is a ${type}, not a blob`;
+    else if (repo.isShallow) {
+      // Beyond a shallow clone's boundary the blob may well exist; we cannot tell.
+      warn(s.file.path, `blob ${sha} is not in this shallow clone; its spans were not checked`);
+    } else {
+      s.bad = `blob ${sha} is neither in the repository nor an uncommitted file of the work tree (\`gitctx cache prune\` removes such files)`;
+    }
+  }
+
+  // 4. Spans against the blob, for files made by the chunker in use now.
+  const signatures = new Map<string, string>();
+  for (const [modelDir, facts] of models) if (facts.chunker !== undefined) signatures.set(modelDir, chunkerSignature(facts.chunker));
+  const byBlob = new Map<string, FileState[]>();
+  const otherChunker = new Map<string, number>();
+  for (const s of pending()) {
+    if (!origins.has(s.file.sha)) continue;
+    const signature = signatures.get(s.file.modelDir);
+    if (signature === undefined) continue;
+    if (s.chunker !== signature) {
+      warn(s.file.path, `made by another chunker (${s.chunker ?? '?'}, the index now uses ${signature}); spans not checked`);
+      otherChunker.set(s.file.modelDir, (otherChunker.get(s.file.modelDir) ?? 0) + 1);
+      continue;
+    }
+    const list = byBlob.get(s.file.sha) ?? [];
+    list.push(s);
+    byBlob.set(s.file.sha, list);
+  }
+  let chunked = 0;
+  for await (const { sha, content } of blobContents(repo, byBlob.keys(), origins)) {
+    throwIfAborted();
+    options.onProgress?.('chunking', ++chunked, byBlob.size);
+    const group = byBlob.get(sha) ?? [];
+    if (content === null) {
+      for (const s of group) s.bad = `blob ${sha} could not be read`;
+      continue;
+    }
+    const text = content.toString('utf8');
+    const bySignature = new Map<string, Chunk[]>();
+    for (const s of group) {
+      const facts = models.get(s.file.modelDir);
+      const signature = signatures.get(s.file.modelDir);
+      if (facts?.chunker === undefined || signature === undefined) continue;
+      let chunks = bySignature.get(signature);
+      if (chunks === undefined) {
+        chunks = chunkText(text, facts.chunker);
+        bySignature.set(signature, chunks);
+      }
+      const mismatch = compareSpans(s.spans ?? [], chunks);
+      if (mismatch !== undefined) s.bad = `spans do not match the blob: ${mismatch}`;
+      else s.spansChecked = true;
+    }
+  }
+
+  // 5. A random sample re-embedded, compared by cosine.
+  const reembedded: ReembedReport = { blobs: [], files: [], chunks: 0, max_deviation: null };
+  const wanted = Math.max(0, Math.floor(options.reembed ?? 0));
+  if (wanted > 0) {
+    const eligible = pending().filter((s) => s.spansChecked && models.get(s.file.modelDir)?.provider !== undefined);
+    const isEligible = new Set(eligible);
+    const notEligible = new Map<string, number>();
+    for (const s of pending()) if (!isEligible.has(s)) notEligible.set(s.file.modelDir, (notEligible.get(s.file.modelDir) ?? 0) + 1);
+    for (const [modelDir, count] of notEligible) {
+      const facts = models.get(modelDir);
+      const why =
+        facts?.provider === undefined
+          ? (facts?.unavailable ?? 'the model cannot be called here')
+          : otherChunker.has(modelDir)
+            ? 'made by another chunker, or their blobs could not be read'
+            : 'their blobs could not be read';
+      warn(join(options.dir, modelDir), `${count} files not eligible for re-embedding: ${why}`);
+    }
+    const picks = (options.pick ?? pickRandom)(eligible.length, wanted)
+      .map((i) => eligible[i])
+      .filter((s): s is FileState => s !== undefined)
+      .sort((a, b) => (a.display < b.display ? -1 : a.display > b.display ? 1 : 0));
+    await reembedFiles(repo, picks, models, origins, reembedded, (done) => {
+      throwIfAborted();
+      options.onProgress?.('re-embedding', done, picks.length);
+    }, options.signal);
+  }
+
+  const bad = [...invalid, ...states.filter((s) => s.bad !== undefined).map((s) => ({ path: s.display, reason: s.bad as string }))];
+  bad.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const passed = states.filter((s) => s.bad === undefined).map((s) => s.display);
+  return { files: passed.length + bad.length, ok: passed.length, bad, warnings, reembedded, passed };
+}
+
+/** Blob contents in the order asked: committed ones through one cat-file process, uncommitted ones from disk. */
+async function* blobContents(
+  repo: Repository,
+  shas: Iterable<string>,
+  origins: ReadonlyMap<string, BlobOrigin>,
+): AsyncGenerator<{ sha: string; content: Buffer | null }> {
+  const committed: string[] = [];
+  const onDisk: Array<[string, string]> = [];
+  for (const sha of shas) {
+    const origin = origins.get(sha);
+    if (origin?.kind === 'object') committed.push(sha);
+    else if (origin?.kind === 'worktree') onDisk.push([sha, origin.path]);
+  }
+  if (committed.length > 0) {
+    const reader = openBlobReader(repo);
+    try {
+      for await (const blob of reader.readMany(committed)) yield { sha: blob.sha, content: blob.content };
+    } finally {
+      await reader.close();
+    }
+  }
+  for (const [sha, path] of onDisk) yield { sha, content: await readWorktreeFile(repo.root, path) };
+}
+
+async function reembedFiles(
+  repo: Repository,
+  picks: readonly FileState[],
+  models: ReadonlyMap<string, VerifyModel>,
+  origins: ReadonlyMap<string, BlobOrigin>,
+  report: ReembedReport,
+  onFile: (done: number) => void,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const bySha = new Map<string, FileState[]>();
+  for (const state of picks) bySha.set(state.file.sha, [...(bySha.get(state.file.sha) ?? []), state]);
+  let done = 0;
+  onFile(done);
+  // One blob at a time, as the reader hands them out: a large sample never sits in memory whole.
+  for await (const { sha, content } of blobContents(repo, bySha.keys(), origins)) {
+    for (const state of bySha.get(sha) ?? []) {
+      if (content !== null) await reembedFile(state, content, models.get(state.file.modelDir), report, signal);
+      onFile(++done);
+    }
+  }
+  report.blobs = [...new Set(report.blobs)].sort();
+  report.files.sort();
+}
+
+async function reembedFile(
+  state: FileState,
+  content: Buffer,
+  facts: VerifyModel | undefined,
+  report: ReembedReport,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (facts?.provider === undefined || facts.chunker === undefined || state.file.model === undefined) return;
+  // Read again for the vectors: the first pass kept only the spans, so memory stays small on a large cache.
+  const bytes = await readCacheFile(state.file.path);
+  let entry: CacheEntry;
+  try {
+    if (typeof bytes === 'string') throw new CacheFormatError(bytes);
+    entry = checkCacheFile(bytes, { blobSha: state.file.sha, model: state.file.model, dims: state.dims }).entry;
+  } catch (err) {
+    state.bad = `changed while verifying: ${reasonOf(err)}`;
+    return;
+  }
+  const chunks = chunkText(content.toString('utf8'), facts.chunker);
+  const fresh = await facts.provider.embed(
+    chunks.map((c) => c.text),
+    signal !== undefined ? { signal } : {},
+  );
+  const limit = facts.maxDeviation ?? API_MAX_DEVIATION;
+  let worst: { deviation: number; index: number } | undefined;
+  chunks.forEach((_, i) => {
+    const stored = entry.embeddings[i]?.vector;
+    const vector = fresh.vectors[i];
+    if (stored === undefined || vector === undefined) return;
+    // Clamped: rounding can put an identical pair a hair past 1.
+    const deviation = Math.max(0, 1 - cosine(stored, vector));
+    if (worst === undefined || deviation > worst.deviation) worst = { deviation, index: i };
+  });
+  report.blobs.push(state.file.sha);
+  report.files.push(state.display);
+  report.chunks += chunks.length;
+  if (worst === undefined) return;
+  report.max_deviation = Math.max(report.max_deviation ?? 0, worst.deviation);
+  if (worst.deviation > limit) {
+    const chunk = chunks[worst.index] as Chunk;
+    state.bad =
+      `re-embedding disagrees with the stored vectors: chunk ${worst.index} (lines ${chunk.startLine}-${chunk.endLine}) ` +
+      `has cosine ${(1 - worst.deviation).toFixed(4)}, below the ${(1 - limit).toFixed(4)} this model (${state.encoding ?? '?'}) keeps to`;
+  }
+}
