@@ -109,4 +109,35 @@ export default async function bench(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  await largeRepository();
+}
+
+/** Packages (as published, from node_modules) that together make a ~10,000-file repository. */
+const LARGE_SET = ['typescript', 'openai', 'zod', '@modelcontextprotocol/sdk', 'apache-arrow', 'ajv', 'yaml', 'hono', 'express', '@lancedb/lancedb', 'commander', 'gpt-tokenizer', 'fast-check', 'vitest', '@vitest', 'typescript-eslint', '@typescript-eslint', 'eslint'];
+
+/** Peak memory and throughput of a cold index of about 10,000 files. */
+async function largeRepository(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'gitctx-bench-large-'));
+  try {
+    for (const name of LARGE_SET) {
+      const source = join(root, 'node_modules', name);
+      if (existsSync(source)) cpSync(source, join(dir, 'pkgs', name), { recursive: true, dereference: false });
+    }
+    git(dir, ['init', '-q', '-b', 'main']);
+    git(dir, ['add', '-A']);
+    git(dir, ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', 'commit', '-q', '-m', 'import']);
+    const files = git(dir, ['ls-files']).split('\n').filter((f) => f !== '').length;
+    const cold = timed(process.execPath, [bin, 'index', '--json'], dir);
+    const summary = JSON.parse(cold.stdout) as { files: number; chunks: number };
+    const noop = timed(process.execPath, [bin, 'index', '--json'], dir);
+    const mb = (t: Timed) => (t.maxRssMb === undefined ? 'n/a' : t.maxRssMb.toFixed(0));
+    process.stdout.write(`\nLarge repository: ${LARGE_SET.length} published packages from node_modules in one repository, ${files} files.\n\n`);
+    process.stdout.write('| case | seconds | peak RSS MB | detail |\n| --- | ---: | ---: | --- |\n');
+    process.stdout.write(
+      `| cold index | ${cold.seconds.toFixed(1)} | ${mb(cold)} | ${summary.files} files indexed, ${summary.chunks} chunks, ${(summary.chunks / cold.seconds).toFixed(0)} chunks/s |\n`,
+    );
+    process.stdout.write(`| no-op re-run | ${noop.seconds.toFixed(2)} | ${mb(noop)} | nothing embedded |\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -58,7 +58,7 @@ interface WordFeatures {
 
 const NO_FEATURES: WordFeatures = { hashes: new Uint32Array(0), weights: new Float64Array(0) };
 /** Per-word memo bound: enough for a large repository's vocabulary, small in memory. */
-const MEMO_LIMIT = 200_000;
+const MEMO_LIMIT = 50_000;
 
 function gramHashes(part: string, n: number, seed: number, out: number[]): void {
   // `^` and `$` mark the ends, so prefixes and suffixes are their own features.

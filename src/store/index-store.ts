@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import type { Connection, Table } from '@lancedb/lancedb';
 import { fromFsError } from '../errors.js';
-import { CHUNKS_TABLE, chunksSchema, SCHEMA_VERSION } from './schema.js';
+import { CHUNKS_TABLE, chunksSchema, rowsToArrow, SCHEMA_VERSION } from './schema.js';
 import type { ChunkRow } from './schema.js';
 
 /** What the index was built with; any difference in the identity part means a rebuild from the cache. */
@@ -128,6 +128,17 @@ function sameIdentity(meta: IndexMeta | undefined, identity: IndexIdentity): boo
   );
 }
 
+/**
+ * LanceDB's default caches (6 GB for indexes, 1 GB for metadata) are sized for
+ * servers; one repository's index needs a small fraction of that.
+ */
+const INDEX_CACHE_BYTES = 64n * 1024n * 1024n;
+const METADATA_CACHE_BYTES = 32n * 1024n * 1024n;
+
+function connectDb(dir: string): Promise<Connection> {
+  return lancedb.connect(dir, {}, new lancedb.Session(INDEX_CACHE_BYTES, METADATA_CACHE_BYTES));
+}
+
 const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /**
@@ -144,6 +155,7 @@ export class IndexStore {
     private readonly table: Table,
     readonly dir: string,
     readonly previousMeta: IndexMeta | undefined,
+    private readonly dims: number,
   ) {}
 
   /**
@@ -157,18 +169,18 @@ export class IndexStore {
         warn(`index was built with ${meta.model} (${meta.dims} dims); rebuilding it for ${identity.model} from the cache`);
       }
       await wipe(dir);
-      const db = await lancedb.connect(dir);
+      const db = await connectDb(dir);
       const table = await db.createEmptyTable(CHUNKS_TABLE, chunksSchema(identity.dims));
       // Identity first, so a run killed before its end still leaves a database we can trust.
       const fresh: IndexMeta = { schema_version: SCHEMA_VERSION, ...identity, indexed_commit: null, updated_at: new Date().toISOString() };
       await writeIndexMeta(dir, fresh);
-      return new IndexStore(db, table, dir, undefined);
+      return new IndexStore(db, table, dir, undefined, identity.dims);
     }
     try {
-      const db = await lancedb.connect(dir);
+      const db = await connectDb(dir);
       const table = await db.openTable(CHUNKS_TABLE);
       await table.countRows();
-      return new IndexStore(db, table, dir, meta);
+      return new IndexStore(db, table, dir, meta, identity.dims);
     } catch (err) {
       warn(`index database unreadable (${(err as Error).message.split('\n')[0]}); rebuilding it from the cache`);
       await wipe(dir);
@@ -183,12 +195,12 @@ export class IndexStore {
   static async openForRead(dir: string, identity?: IndexIdentity): Promise<IndexStore | undefined> {
     const meta = await readIndexMeta(dir);
     if (meta === undefined || (identity !== undefined && !sameIdentity(meta, identity))) return undefined;
-    const db = await lancedb.connect(dir);
+    const db = await connectDb(dir);
     if (!(await db.tableNames()).includes(CHUNKS_TABLE)) {
       db.close();
       return undefined;
     }
-    return new IndexStore(db, await db.openTable(CHUNKS_TABLE), dir, meta);
+    return new IndexStore(db, await db.openTable(CHUNKS_TABLE), dir, meta, meta.dims);
   }
 
   /** Every file version in the index, by file id. */
@@ -235,7 +247,7 @@ export class IndexStore {
     if (this.pending.length === 0) return;
     const rows = this.pending;
     this.pending = [];
-    await this.table.add(rows as unknown as Record<string, unknown>[]);
+    await this.table.add(rowsToArrow(rows, this.dims));
     this.changed = true;
   }
 

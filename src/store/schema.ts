@@ -1,4 +1,4 @@
-import { Bool, Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from 'apache-arrow';
+import { Bool, Field, FixedSizeList, Float32, Int32, makeData, RecordBatch, Schema, Struct, Table, Utf8, vectorFromArray } from 'apache-arrow';
 
 /** Bumped whenever the table layout changes; an index of another version is rebuilt from the cache. */
 export const SCHEMA_VERSION = 1;
@@ -49,4 +49,47 @@ export function chunksSchema(dims: number): Schema {
     new Field('uncommitted', new Bool(), false),
     text('model'),
   ]);
+}
+
+/**
+ * The rows as one Arrow record batch, built column by column: the vectors go in as one
+ * contiguous Float32Array. Handing LanceDB plain objects instead makes it infer and
+ * convert each value, which costs several times the memory of the data itself.
+ */
+export function rowsToArrow(rows: readonly ChunkRow[], dims: number): Table {
+  const schema = chunksSchema(dims);
+  const n = rows.length;
+  const flat = new Float32Array(n * dims);
+  rows.forEach((row, i) => flat.set(row.vector, i * dims));
+  const vectorType = schema.fields[1]!.type as FixedSizeList<Float32>;
+  const vectors = makeData({
+    type: vectorType,
+    length: n,
+    nullCount: 0,
+    child: makeData({ type: new Float32(), length: n * dims, nullCount: 0, data: flat }),
+  });
+  const text = (pick: (row: ChunkRow) => string | null) => vectorFromArray(rows.map(pick), new Utf8()).data[0]!;
+  const int = (pick: (row: ChunkRow) => number) => makeData({ type: new Int32(), length: n, nullCount: 0, data: Int32Array.from(rows, pick) });
+  const bool = (pick: (row: ChunkRow) => boolean) => vectorFromArray(rows.map(pick), new Bool()).data[0]!;
+  const children = [
+    text((r) => r.file_id),
+    vectors,
+    text((r) => r.content),
+    text((r) => r.search_text),
+    text((r) => r.path),
+    text((r) => r.language),
+    int((r) => r.start_line),
+    int((r) => r.end_line),
+    text((r) => r.blob_sha),
+    int((r) => r.chunk_index),
+    text((r) => r.commit_sha),
+    text((r) => r.author),
+    text((r) => r.date),
+    text((r) => r.message),
+    bool((r) => r.is_head),
+    bool((r) => r.uncommitted),
+    text((r) => r.model),
+  ];
+  const batch = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children }));
+  return new Table(schema, [batch]);
 }
