@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, exitCodeOf } from '../errors.js';
 import { packageVersion } from '../version.js';
+import { cacheCommand } from './commands/cache-command.js';
+import { clearCommand } from './commands/clear-command.js';
 import { indexCommand } from './commands/index-command.js';
 import { mcpCommand } from './commands/mcp-command.js';
 import { searchCommand } from './commands/search-command.js';
@@ -17,7 +19,7 @@ export function buildProgram(): Command {
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const command of [indexCommand(), searchCommand(), statusCommand(), mcpCommand()]) program.addCommand(command.exitOverride());
+  for (const command of [indexCommand(), searchCommand(), statusCommand(), cacheCommand(), clearCommand(), mcpCommand()]) program.addCommand(command.exitOverride());
   return program;
 }
 
