@@ -1,0 +1,304 @@
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { GitctxError, InterruptedError, UsageError } from '../../errors.js';
+import type { CacheStats, PruneReport, VerifyModel, VerifyReport } from '../../cache/index.js';
+import type { EmbeddingProvider } from '../../embed/index.js';
+import type { CommandContext } from '../context.js';
+
+/** Bytes for people: binary units, one decimal. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(1)} GiB`;
+}
+
+export function cacheCommand(): Command {
+  const cache = new Command('cache')
+    .description('inspect and maintain the embedding cache (.gitctx/embeddings)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  gitctx cache stats                 files and bytes per model and encoding
+  gitctx cache verify --reembed 20   check every file, and re-embed 20 random blobs
+  gitctx cache prune --dry-run       list the files of blobs git can no longer reach`,
+    );
+  for (const sub of [statsCommand(), verifyCommand(), pruneCommand()]) cache.addCommand(sub.exitOverride());
+  return cache;
+}
+
+function statsCommand(): Command {
+  return new Command('stats')
+    .description('files, compressed and uncompressed bytes, and ratio, per model and encoding')
+    .option('--json', 'print one JSON document')
+    .addHelpText(
+      'after',
+      `
+ratio is bytes on disk over uncompressed bytes: 0.92 means zstd saved 8%.
+"invalid" counts files whose headers cannot be read (\`gitctx cache verify\` says why).
+
+Examples:
+  gitctx cache stats
+  gitctx cache stats --json | jq .totals.bytes`,
+    )
+    .action(async (flags: { json?: boolean }) => {
+      const [{ openRepository }, { cacheStats }] = await Promise.all([import('../../git/index.js'), import('../../cache/index.js')]);
+      // Only the repository's root is needed: a broken settings file must not hide what is on disk.
+      const repo = await openRepository(process.cwd());
+      const stats = await cacheStats(join(repo.root, '.gitctx', 'embeddings'));
+      process.stdout.write(flags.json ? `${JSON.stringify(statsDocument(stats))}\n` : describeStats(stats));
+    });
+}
+
+const ratio = (bytes: number, uncompressed: number) => (uncompressed > 0 ? Math.round((bytes / uncompressed) * 10_000) / 10_000 : null);
+
+/** The `cache stats --json` document: snake_case, like every gitctx JSON document. */
+export function statsDocument(stats: CacheStats): unknown {
+  return {
+    groups: stats.groups.map((g) => ({
+      model_dir: g.modelDir,
+      model: g.model ?? null,
+      encoding: g.encoding,
+      files: g.files,
+      bytes: g.bytes,
+      uncompressed_bytes: g.uncompressedBytes,
+      ratio: ratio(g.bytes, g.uncompressedBytes),
+    })),
+    totals: {
+      files: stats.totals.files,
+      bytes: stats.totals.bytes,
+      uncompressed_bytes: stats.totals.uncompressedBytes,
+      ratio: ratio(stats.totals.bytes, stats.totals.uncompressedBytes),
+    },
+  };
+}
+
+function describeStats(stats: CacheStats): string {
+  if (stats.totals.files === 0) return 'the cache is empty (run `gitctx index` to fill it)\n';
+  const percent = (bytes: number, uncompressed: number) => {
+    const r = ratio(bytes, uncompressed);
+    return r === null ? '-' : `${(r * 100).toFixed(1)}%`;
+  };
+  const rows = [
+    ['model', 'encoding', 'files', 'bytes', 'uncompressed', 'ratio'],
+    ...stats.groups.map((g) => [
+      g.model ?? `${g.modelDir} (not a model directory)`,
+      g.encoding,
+      String(g.files),
+      formatBytes(g.bytes),
+      formatBytes(g.uncompressedBytes),
+      percent(g.bytes, g.uncompressedBytes),
+    ]),
+    ['total', '', String(stats.totals.files), formatBytes(stats.totals.bytes), formatBytes(stats.totals.uncompressedBytes), percent(stats.totals.bytes, stats.totals.uncompressedBytes)],
+  ];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  // Text columns left-aligned, numbers right-aligned, as a reader scans them.
+  const line = (r: string[]) => r.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd();
+  return `${rows.map(line).join('\n')}\n`;
+}
+
+interface VerifyFlags {
+  json?: boolean;
+  reembed?: string;
+  verbose?: boolean;
+}
+
+function verifyCommand(): Command {
+  return new Command('verify')
+    .description('check every cache file: checksum, header, shape, metadata and spans against the repository')
+    .option('--json', 'print one JSON document')
+    .option('--reembed <n>', 're-embed n random blobs and compare vectors by cosine (catches well-formed files with wrong vectors)', '0')
+    .option('-v, --verbose', 'also list the files that passed')
+    .addHelpText(
+      'after',
+      `
+Exits 1 and names every bad file when any is bad. Warnings (files made by another
+chunker, temp files, models that cannot be checked here) do not fail the check.
+
+--reembed works for local-v1 and for the configured model (model.embedding); for an
+API model it costs tokens. A file fails when any chunk's fresh vector has cosine
+below 0.999 to the stored one (local-v1, which is deterministic) or below 0.99
+(API models, whose answers vary slightly from call to call).
+
+Examples:
+  gitctx cache verify
+  gitctx cache verify --reembed 20
+  gitctx cache verify --json | jq -r '.bad[].path'`,
+    )
+    .action(async (flags: VerifyFlags) => runVerify(flags));
+}
+
+function parseCount(text: string | undefined, flag: string): number {
+  const value = text === undefined ? 0 : Number(text);
+  if (!/^\d+$/.test(text ?? '0') || !Number.isSafeInteger(value)) throw new UsageError(`${flag} takes a whole number, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+async function runVerify(flags: VerifyFlags): Promise<void> {
+  const reembed = parseCount(flags.reembed, '--reembed');
+  const [{ openContext }, { verifyCache, CacheVerifyError }, { statusLine }] = await Promise.all([
+    import('../context.js'),
+    import('../../cache/index.js'),
+    import('../progress.js'),
+  ]);
+  const context = await openContext();
+  const status = statusLine(process.stderr, !flags.json);
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new InterruptedError());
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let report: VerifyReport;
+  try {
+    report = await verifyCache({
+      repo: context.repo,
+      dir: join(context.gitctxDir, 'embeddings'),
+      modelFor: await modelResolver(context),
+      reembed,
+      signal: controller.signal,
+      onProgress: (phase, done, total) => status.update(`${phase} ${done}/${total}`),
+    });
+  } finally {
+    status.done();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  process.stdout.write(flags.json ? `${JSON.stringify(verifyDocument(report))}\n` : describeVerify(report, flags.verbose === true));
+  if (report.bad.length > 0) throw new CacheVerifyError(report.bad, report.files);
+}
+
+/**
+ * What verify may use per model: local-v1 always (offline, free, deterministic);
+ * the configured model when its provider can be made here. Any other model's
+ * files are still decoded and checked, but not chunked or re-embedded.
+ */
+async function modelResolver(context: CommandContext): Promise<(model: string) => Promise<VerifyModel>> {
+  const [{ providerFor }, { createLocalProvider }, { chunkerOptionsFor }, { API_MAX_DEVIATION, DETERMINISTIC_MAX_DEVIATION }] = await Promise.all([
+    import('../context.js'),
+    import('../../embed/index.js'),
+    import('../../chunk/index.js'),
+    import('../../cache/index.js'),
+  ]);
+  const local = createLocalProvider();
+  const facts = (provider: EmbeddingProvider): VerifyModel => ({
+    dims: provider.dims,
+    chunker: chunkerOptionsFor(provider),
+    provider,
+    maxDeviation: provider.model === local.model ? DETERMINISTIC_MAX_DEVIATION : API_MAX_DEVIATION,
+  });
+  let configured: Promise<EmbeddingProvider | string> | undefined;
+  // Made only when a directory needs it: an API model may need a key, or a probe of its server.
+  const configuredProvider = () =>
+    (configured ??= providerFor(context).catch((err: unknown) => {
+      // A missing key must not stop the checks that need no provider; the report says what was skipped.
+      if (err instanceof GitctxError) return `the configured model cannot be used here (${err.message})`;
+      throw err;
+    }));
+  return async (model) => {
+    if (model === local.model) return facts(local);
+    const provider = await configuredProvider();
+    if (typeof provider === 'string') return { unavailable: provider };
+    if (provider.model === model) return facts(provider);
+    return { unavailable: `not the configured model (model.embedding is ${context.resolved.settings.model.embedding})` };
+  };
+}
+
+/** The `cache verify --json` document. */
+export function verifyDocument(report: VerifyReport): unknown {
+  const { passed: _listed, ...document } = report;
+  return document;
+}
+
+function describeVerify(report: VerifyReport, verbose: boolean): string {
+  const lines: string[] = [];
+  if (verbose) for (const path of report.passed) lines.push(`ok    ${path}`);
+  for (const b of report.bad) lines.push(`bad   ${b.path}: ${b.reason}`);
+  for (const w of report.warnings) lines.push(`warn  ${w.path}: ${w.reason}`);
+  const r = report.reembedded;
+  if (r.files.length > 0) {
+    lines.push(`re-embedded ${r.blobs.length} blobs (${r.chunks} chunks), largest deviation (1 - cosine) ${formatDeviation(r.max_deviation)}:`);
+    for (const path of r.files) lines.push(`      ${path}`);
+  }
+  lines.push(
+    report.files === 0
+      ? 'no cache files to verify'
+      : `verified ${report.files} cache files: ${report.ok} ok, ${report.bad.length} bad${report.warnings.length > 0 ? `, ${report.warnings.length} warnings` : ''}`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+function formatDeviation(deviation: number | null): string {
+  if (deviation === null) return 'none';
+  return deviation === 0 ? '0' : deviation.toExponential(2);
+}
+
+interface PruneFlags {
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+function pruneCommand(): Command {
+  return new Command('prune')
+    .description('remove cache files of blobs no indexed ref and no worktree can reach; report the bytes freed')
+    .option('--dry-run', 'list what would be removed; remove nothing')
+    .option('--json', 'print one JSON document')
+    .addHelpText(
+      'after',
+      `
+Kept: blobs reachable from index.refs (default HEAD) and from the HEAD of every
+worktree (their whole history), and the uncommitted files of every worktree.
+Removed: every other cache file, in every model directory, and temp files left by
+interrupted runs. Waits for a running \`gitctx index\`. Refuses a shallow clone,
+whose missing history would make teammates' cache files look unused.
+Commit the removals like any other change to .gitctx/embeddings.
+
+Examples:
+  gitctx cache prune --dry-run
+  gitctx cache prune && git add -A .gitctx/embeddings && git commit -m "Prune the embedding cache"`,
+    )
+    .action(async (flags: PruneFlags) => runPrune(flags));
+}
+
+async function runPrune(flags: PruneFlags): Promise<void> {
+  const [{ openContext, ensureGitctxDir }, { pruneCache }, { acquireIndexLock }, { stat }] = await Promise.all([
+    import('../context.js'),
+    import('../../cache/index.js'),
+    import('../../indexer/lock.js'),
+    import('node:fs/promises'),
+  ]);
+  const context = await openContext();
+  const dir = join(context.gitctxDir, 'embeddings');
+  const options = { repo: context.repo, dir, refs: context.resolved.settings.index.refs, dryRun: flags.dryRun === true };
+  const exists = await stat(dir).then(
+    (s) => s.isDirectory(),
+    (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return false;
+      throw err;
+    },
+  );
+  let report: PruneReport;
+  if (!exists || flags.dryRun) {
+    // Nothing is removed, so nothing can race an index run: no lock needed.
+    report = exists ? await pruneCache(options) : { dry_run: flags.dryRun === true, files: 0, bytes: 0, kept: 0, removed: [], warnings: [] };
+  } else {
+    await ensureGitctxDir(context.gitctxDir);
+    const lock = await acquireIndexLock(join(context.gitctxDir, 'index.lock'), {
+      onWait: (holder) => process.stderr.write(`gitctx: waiting for another gitctx index (pid ${holder.pid}) to finish…\n`),
+    });
+    try {
+      report = await pruneCache(options);
+    } finally {
+      await lock.release();
+    }
+  }
+  for (const warning of report.warnings) process.stderr.write(`gitctx: warning: ${warning}\n`);
+  process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : describePrune(report));
+}
+
+function describePrune(report: PruneReport): string {
+  const verb = report.dry_run ? 'would remove' : 'removed';
+  const lines = report.removed.map((r) => `${verb}  ${r.path}  ${formatBytes(r.bytes)}${r.reason === 'temporary' ? '  (temporary file)' : ''}`);
+  const summary = `${report.files} files, ${formatBytes(report.bytes)} (${report.bytes} bytes); ${report.kept} cache files kept`;
+  lines.push(report.dry_run ? `dry run: would prune ${summary}; nothing was removed` : `pruned ${summary}`);
+  return `${lines.join('\n')}\n`;
+}
