@@ -1,0 +1,177 @@
+import type { Stats } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { fromFsError, UsageError } from '../../errors.js';
+import { formatBytes } from './cache-command.js';
+
+interface ClearFlags {
+  db?: boolean;
+  cache?: boolean;
+  all?: boolean;
+  yes?: boolean;
+}
+
+export function clearCommand(): Command {
+  return new Command('clear')
+    .description('remove the search database (default), the embedding cache, or both; never the settings')
+    .option('--db', 'remove .gitctx/db, the search index (the default: `gitctx index` rebuilds it from the cache for free)')
+    .option('--cache', 'remove .gitctx/embeddings, the embedding cache (what was never committed must be paid for again)')
+    .option('--all', 'remove both, and leftover lock and temporary files; .gitctx/config.yml is always kept')
+    .option('-y, --yes', 'do not ask (required when not on a terminal)')
+    .addHelpText(
+      'after',
+      `
+Asks before removing anything when on a terminal; otherwise refuses (exit 2) unless
+-y is given. Waits for a running \`gitctx index\`. Prints what it removed and how
+many bytes. Symbolic links are removed themselves, never followed.
+The cache is meant to be committed: \`git checkout -- .gitctx/embeddings\` brings
+the committed files back.
+
+Examples:
+  gitctx clear                 remove the search database (asks first)
+  gitctx clear --cache -y      remove the embedding cache without asking
+  gitctx clear --all -y        start over; settings stay`,
+    )
+    .action(async (flags: ClearFlags) => runClear(flags));
+}
+
+interface Target {
+  /** As shown: relative to the repository root. */
+  name: string;
+  path: string;
+  files: number;
+  bytes: number;
+}
+
+function errnoCode(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
+  return undefined;
+}
+
+async function lstatOrNull(path: string): Promise<Stats | null> {
+  const { lstat } = await import('node:fs/promises');
+  try {
+    return await lstat(path);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return null;
+    throw fromFsError(err, path);
+  }
+}
+
+/** Files and bytes under `path`, counted without following a symbolic link (a link counts as one small file). */
+async function measure(path: string): Promise<{ files: number; bytes: number } | null> {
+  const { readdir } = await import('node:fs/promises');
+  const stat = await lstatOrNull(path);
+  if (stat === null) return null;
+  if (!stat.isDirectory()) return { files: 1, bytes: stat.size };
+  let files = 0;
+  let bytes = 0;
+  for (const name of await readdir(path)) {
+    const inner = await measure(join(path, name));
+    files += inner?.files ?? 0;
+    bytes += inner?.bytes ?? 0;
+  }
+  return { files, bytes };
+}
+
+/**
+ * Removes `path` and, if it is a real directory, everything in it. lstat decides,
+ * so a symbolic link (to a directory or anywhere else) is unlinked, never entered:
+ * nothing outside `.gitctx` can be reached. Returns what was removed.
+ */
+async function removeTree(path: string): Promise<{ files: number; bytes: number }> {
+  const { readdir, rmdir, unlink } = await import('node:fs/promises');
+  const stat = await lstatOrNull(path);
+  if (stat === null) return { files: 0, bytes: 0 };
+  try {
+    if (!stat.isDirectory()) {
+      await unlink(path);
+      return { files: 1, bytes: stat.size };
+    }
+    let files = 0;
+    let bytes = 0;
+    for (const name of await readdir(path)) {
+      const inner = await removeTree(join(path, name));
+      files += inner.files;
+      bytes += inner.bytes;
+    }
+    await rmdir(path);
+    return { files, bytes };
+  } catch (err) {
+    // Someone else removed it first: the goal is reached.
+    if (errnoCode(err) === 'ENOENT') return { files: 0, bytes: 0 };
+    throw fromFsError(err, `removing ${path}`);
+  }
+}
+
+function describe(target: Pick<Target, 'name' | 'files' | 'bytes'>): string {
+  return `${target.name} (${target.files} files, ${formatBytes(target.bytes)})`;
+}
+
+async function runClear(flags: ClearFlags): Promise<void> {
+  const [{ openRepository }, { acquireIndexLock }, { readdir }] = await Promise.all([
+    import('../../git/index.js'),
+    import('../../indexer/lock.js'),
+    import('node:fs/promises'),
+  ]);
+  // Only the repository's root is needed: clearing must work even with a broken settings file.
+  const repo = await openRepository(process.cwd());
+  const gitctxDir = join(repo.root, '.gitctx');
+  const top = await lstatOrNull(gitctxDir);
+  if (top === null) {
+    process.stdout.write('nothing to remove: there is no .gitctx directory\n');
+    return;
+  }
+  if (!top.isDirectory()) throw new UsageError(`.gitctx is ${top.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}; clear removes nothing through it`);
+
+  const names = flags.all ? ['db', 'embeddings'] : [...(flags.db || !flags.cache ? ['db'] : []), ...(flags.cache ? ['embeddings'] : [])];
+  // Temp files of interrupted writes (settings, .gitignore, meta) sit at the top; the lock itself goes when we
+  // release it. A lock's temp file lives only while another run is taking the lock, so it is left to that run.
+  if (flags.all) names.push(...(await readdir(gitctxDir)).filter((name) => name.endsWith('.tmp') && !name.startsWith('index.lock.')).sort());
+  const targets: Target[] = [];
+  for (const name of names) {
+    const size = await measure(join(gitctxDir, name));
+    if (size !== null) targets.push({ name: `.gitctx/${name}`, path: join(gitctxDir, name), ...size });
+  }
+  if (targets.length === 0) {
+    process.stdout.write(`nothing to remove: ${names.map((n) => `.gitctx/${n}`).join(' and ')} ${names.length > 1 ? 'do' : 'does'} not exist\n`);
+    return;
+  }
+
+  const what = targets.map(describe).join(', ');
+  if (!flags.yes) await confirm(what);
+
+  const lock = await acquireIndexLock(join(gitctxDir, 'index.lock'), {
+    onWait: (holder) => process.stderr.write(`gitctx: waiting for another gitctx index (pid ${holder.pid}) to finish…\n`),
+  });
+  const lines: string[] = [];
+  let total = 0;
+  try {
+    for (const target of targets) {
+      const removed = await removeTree(target.path);
+      total += removed.bytes;
+      lines.push(`removed ${target.name}: ${removed.files} files, ${formatBytes(removed.bytes)} (${removed.bytes} bytes)`);
+    }
+  } finally {
+    await lock.release();
+  }
+  if (flags.all && (await lstatOrNull(join(gitctxDir, 'config.yml'))) !== null) lines.push('kept .gitctx/config.yml (clear never removes settings)');
+  if (targets.length > 1) lines.push(`freed ${formatBytes(total)} (${total} bytes)`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (targets.some((t) => t.name === '.gitctx/embeddings')) {
+    process.stderr.write('gitctx: `git checkout -- .gitctx/embeddings` restores the committed cache files\n');
+  }
+}
+
+/** Asks on a terminal; anywhere else, only -y may say yes. */
+async function confirm(what: string): Promise<void> {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) throw new UsageError(`clear would remove ${what}; pass -y to confirm`);
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`Remove ${what}? [y/N] `);
+    if (!/^y(es)?$/i.test(answer.trim())) throw new UsageError('cancelled: nothing was removed');
+  } finally {
+    rl.close();
+  }
+}

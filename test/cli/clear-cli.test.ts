@@ -1,0 +1,147 @@
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { formatBytes } from '../../src/cli/commands/cache-command.js';
+import { runCli } from '../helpers/cli.js';
+import { makeRepo, makeTempDir } from '../helpers/git-repo.js';
+import type { TestRepo } from '../helpers/git-repo.js';
+
+const cleanups: Array<() => void> = [];
+function track<T extends { cleanup(): void }>(thing: T): T {
+  cleanups.push(() => thing.cleanup());
+  return thing;
+}
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+});
+
+/** Files and bytes under `path`, links counted as themselves: what clear should report. */
+function usage(path: string): { files: number; bytes: number } {
+  const stat = lstatSync(path);
+  if (!stat.isDirectory()) return { files: 1, bytes: stat.size };
+  let files = 0;
+  let bytes = 0;
+  for (const name of readdirSync(path)) {
+    const inner = usage(join(path, name));
+    files += inner.files;
+    bytes += inner.bytes;
+  }
+  return { files, bytes };
+}
+
+const CONFIG = 'model:\n  embedding: local\n';
+
+async function indexed(): Promise<{ repo: TestRepo; gitctx: string }> {
+  const repo = track(
+    makeRepo({ files: { 'a.ts': 'export const a = 1;\n', 'b.py': 'def b():\n    return 2\n', '.gitctx/config.yml': CONFIG } }),
+  );
+  const result = await runCli(['index', '-q'], { cwd: repo.dir });
+  expect(result.code, result.stderr).toBe(0);
+  return { repo, gitctx: join(repo.dir, '.gitctx') };
+}
+
+describe('gitctx clear', () => {
+  it('without a terminal and without -y: exit 2, nothing removed', async () => {
+    const { repo, gitctx } = await indexed();
+    const before = usage(gitctx);
+    for (const args of [['clear'], ['clear', '--cache'], ['clear', '--all']]) {
+      const result = await runCli(args, { cwd: repo.dir });
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toMatch(/^gitctx: clear would remove \.gitctx\/.* \(\d+ files, .*\).*; pass -y to confirm\n$/);
+      expect(result.stdout).toBe('');
+    }
+    expect(usage(gitctx)).toEqual(before);
+  });
+
+  it('-y removes the database only by default, and says how much', async () => {
+    const { repo, gitctx } = await indexed();
+    const db = usage(join(gitctx, 'db'));
+    const cacheBefore = usage(join(gitctx, 'embeddings'));
+    const result = await runCli(['clear', '-y'], { cwd: repo.dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe(`removed .gitctx/db: ${db.files} files, ${formatBytes(db.bytes)} (${db.bytes} bytes)\n`);
+    expect(existsSync(join(gitctx, 'db'))).toBe(false);
+    expect(usage(join(gitctx, 'embeddings'))).toEqual(cacheBefore);
+    expect(existsSync(join(gitctx, 'index.lock'))).toBe(false);
+    // Rebuilt from the cache, for free.
+    const again = await runCli(['index', '--json'], { cwd: repo.dir });
+    expect(JSON.parse(again.stdout)).toMatchObject({ embedded_chunks: 0 });
+
+    expect((await runCli(['clear', '--db', '-y'], { cwd: repo.dir })).stdout).toMatch(/^removed \.gitctx\/db: /);
+    const nothing = await runCli(['clear', '-y'], { cwd: repo.dir });
+    expect(nothing.code).toBe(0);
+    expect(nothing.stdout).toBe('nothing to remove: .gitctx/db does not exist\n');
+  });
+
+  it('--cache removes the embedding cache only, and says how to get committed files back', async () => {
+    const { repo, gitctx } = await indexed();
+    const cache = usage(join(gitctx, 'embeddings'));
+    const result = await runCli(['clear', '--cache', '-y'], { cwd: repo.dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe(`removed .gitctx/embeddings: ${cache.files} files, ${formatBytes(cache.bytes)} (${cache.bytes} bytes)\n`);
+    expect(result.stderr).toMatch(/git checkout -- \.gitctx\/embeddings/);
+    expect(existsSync(join(gitctx, 'embeddings'))).toBe(false);
+    expect(existsSync(join(gitctx, 'db'))).toBe(true);
+  });
+
+  it('--all removes both and leftover temp files, keeps config.yml and .gitignore, and totals the bytes', async () => {
+    const { repo, gitctx } = await indexed();
+    writeFileSync(join(gitctx, 'config.yml.123.tmp'), 'half-written');
+    const db = usage(join(gitctx, 'db'));
+    const cache = usage(join(gitctx, 'embeddings'));
+    const total = db.bytes + cache.bytes + 'half-written'.length;
+    const result = await runCli(['clear', '--all', '-y'], { cwd: repo.dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.split('\n')).toEqual([
+      `removed .gitctx/db: ${db.files} files, ${formatBytes(db.bytes)} (${db.bytes} bytes)`,
+      `removed .gitctx/embeddings: ${cache.files} files, ${formatBytes(cache.bytes)} (${cache.bytes} bytes)`,
+      'removed .gitctx/config.yml.123.tmp: 1 files, 12 B (12 bytes)',
+      'kept .gitctx/config.yml (clear never removes settings)',
+      `freed ${formatBytes(total)} (${total} bytes)`,
+      '',
+    ]);
+    expect(readdirSync(gitctx).sort()).toEqual(['.gitignore', 'config.yml']);
+    expect(readFileSync(join(gitctx, 'config.yml'), 'utf8')).toBe(CONFIG);
+  });
+
+  it('removes symbolic links themselves, never what they point at', async () => {
+    const { repo, gitctx } = await indexed();
+    const outside = track(makeTempDir()).dir;
+    mkdirSync(join(outside, 'db-data'));
+    writeFileSync(join(outside, 'db-data', 'precious'), 'not gitctx data');
+    writeFileSync(join(outside, 'cache-precious'), 'also not gitctx data');
+    symlinkSync(join(outside, 'db-data'), join(gitctx, 'db', 'linked-dir'));
+    symlinkSync(join(outside, 'db-data', 'precious'), join(gitctx, 'db', 'linked-file'));
+    const cacheDir = join(gitctx, 'embeddings');
+    renameSync(cacheDir, join(outside, 'real-embeddings'));
+    symlinkSync(join(outside, 'real-embeddings'), cacheDir);
+
+    const result = await runCli(['clear', '--all', '-y'], { cwd: repo.dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(existsSync(join(gitctx, 'db'))).toBe(false);
+    expect(existsSync(cacheDir)).toBe(false);
+    expect(result.stdout).toMatch(/^removed \.gitctx\/embeddings: 1 files, /m);
+    expect(readFileSync(join(outside, 'db-data', 'precious'), 'utf8')).toBe('not gitctx data');
+    expect(readdirSync(join(outside, 'real-embeddings'))).toEqual(['local-v1']);
+  });
+
+  it('refuses to work through a .gitctx that is a symbolic link', async () => {
+    const repo = track(makeRepo({ files: { 'a.txt': 'a\n' } }));
+    const outside = track(makeTempDir()).dir;
+    mkdirSync(join(outside, 'db'));
+    writeFileSync(join(outside, 'db', 'precious'), 'x');
+    symlinkSync(outside, join(repo.dir, '.gitctx'));
+    const result = await runCli(['clear', '-y'], { cwd: repo.dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/\.gitctx is a symbolic link; clear removes nothing through it/);
+    expect(existsSync(join(outside, 'db', 'precious'))).toBe(true);
+  });
+
+  it('has nothing to do without a .gitctx directory, and outside a repository exits 3', async () => {
+    const repo = track(makeRepo({ files: { 'a.txt': 'a\n' } }));
+    const result = await runCli(['clear', '--all'], { cwd: repo.dir });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('nothing to remove: there is no .gitctx directory\n');
+    expect((await runCli(['clear', '-y'], { cwd: track(makeTempDir()).dir })).code).toBe(3);
+  });
+});
