@@ -3,8 +3,10 @@
  * defaults < repo `.gitctx/config.yml` < user `~/.gitctx/config.yml` < env `GITCTX_SECTION__KEY` < flags,
  * each layer validated on its own so an error names the file or variable that holds the bad value.
  */
-export { settingsSchema, SETTING_KEYS, SECRET_KEYS, findSettingKey } from './schema.js';
+export { settingsSchema, SETTING_KEYS, SECRET_KEYS, USER_ONLY_SECTIONS, findSettingKey } from './schema.js';
 export type { Settings, SettingKey, SettingKind } from './schema.js';
+export { SETTING_DOCS, settingDoc } from './docs.js';
+export type { SettingDoc, SettingName } from './docs.js';
 export {
   resolveSettings,
   settingsFromEnv,
@@ -12,7 +14,13 @@ export {
   parseSettingString,
   validateSetting,
   settingValue,
+  describeAllowed,
+  requireSettingKey,
+  unknownSettingError,
+  envNameOf,
+  envVariableFor,
+  ENV_ALIASES,
 } from './resolve.js';
 export type { ResolvedSettings, SettingsLayer, SettingSource } from './resolve.js';
-export { loadSettings, readSettingsFile, userConfigDir, userConfigPath, repoConfigPath, REPO_CONFIG } from './load.js';
+export { loadSettings, readSettingsFile, assertPrivate, userConfigDir, userConfigPath, repoConfigPath, REPO_CONFIG } from './load.js';
 export type { LoadSettingsOptions } from './load.js';

@@ -48,7 +48,7 @@ export async function readSettingsFile(path: string, source: 'repo' | 'user'): P
 }
 
 /** The user file may hold API keys, so it must not be readable by others. */
-async function assertPrivate(path: string): Promise<void> {
+export async function assertPrivate(path: string): Promise<void> {
   if (process.platform === 'win32') return;
   const mode = (await stat(path)).mode & 0o777;
   if ((mode & 0o077) !== 0) {

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { SETTING_KEYS, findSettingKey, settingsSchema, USER_ONLY_SECTIONS } from './schema.js';
+import { SECRET_KEYS, SETTING_KEYS, findSettingKey, settingsSchema, USER_ONLY_SECTIONS } from './schema.js';
 import type { Settings, SettingKey } from './schema.js';
 
 /** Where a setting's value came from, lowest precedence first. */
@@ -20,34 +20,131 @@ export interface ResolvedSettings {
 
 const validKeys = () => SETTING_KEYS.map((k) => k.key).join(', ');
 
-function describeAllowed(def: SettingKey): string {
-  if (def.values) return `one of ${def.values.join(', ')}`;
-  const check = def.schema.safeParse(undefined);
-  const issue = check.success ? undefined : check.error.issues[0];
-  return issue ? issue.message.replace(/^Invalid input: /, '') : def.kind;
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
-/** Checks one value against its key's schema; the error names the key, the origin and what is allowed. */
-export function validateSetting(key: string, value: unknown, origin: string): unknown {
+/** The key a typo most likely meant: same name in another section (`limit`), or a near miss (`serch.limit`). */
+function suggestKey(key: string): string | undefined {
+  const name = key.slice(key.lastIndexOf('.') + 1);
+  const sameName = SETTING_KEYS.filter((k) => k.key.endsWith(`.${name}`));
+  if (sameName.length === 1) return sameName[0]!.key;
+  let best: { key: string; distance: number } | undefined;
+  for (const { key: candidate } of SETTING_KEYS) {
+    const distance = editDistance(key, candidate);
+    if (distance <= 2 && (best === undefined || distance < best.distance)) best = { key: candidate, distance };
+  }
+  return best?.key;
+}
+
+/** The one message for a key the schema does not declare: a likely fix, then every valid key. */
+export function unknownSettingError(key: string, origin?: string): UsageError {
+  const suggestion = suggestKey(key);
+  return new UsageError(
+    `unknown setting "${key}"${origin === undefined ? '' : ` in ${origin}`}${suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`}; valid keys: ${validKeys()}`,
+  );
+}
+
+/** Looks a key up, or throws the usage error that lists the valid ones. */
+export function requireSettingKey(key: string, origin?: string): SettingKey {
   const def = findSettingKey(key);
-  if (!def) throw new UsageError(`unknown setting "${key}" in ${origin}; valid keys: ${validKeys()}`);
+  if (!def) throw unknownSettingError(key, origin);
+  return def;
+}
+
+function numberBounds(leaf: SettingKey['schema']): { min?: number; minInclusive: boolean; max?: number; maxInclusive: boolean } {
+  const bounds: { min?: number; minInclusive: boolean; max?: number; maxInclusive: boolean } = { minInclusive: true, maxInclusive: true };
+  for (const check of leaf.def.checks ?? []) {
+    const def = check._zod.def as { check: string; value?: unknown; inclusive?: boolean };
+    if (typeof def.value !== 'number') continue;
+    if (def.check === 'greater_than') Object.assign(bounds, { min: def.value, minInclusive: def.inclusive !== false });
+    if (def.check === 'less_than') Object.assign(bounds, { max: def.value, maxInclusive: def.inclusive !== false });
+  }
+  return bounds;
+}
+
+/**
+ * What a key accepts, in words, read from its schema so it cannot drift from what validation does:
+ * "one of terse, verbose, mcp, json", "a whole number from 1 to 100", "an http or https URL".
+ */
+export function describeAllowed(def: SettingKey): string {
+  if (def.values) return `one of ${def.values.join(', ')}`;
+  if (def.kind === 'list') {
+    const min = (def.schema.def.checks ?? []).some((c) => (c._zod.def as { check: string }).check === 'min_length');
+    return `a comma-separated list${min ? ' of at least one item' : ''} (or a JSON array)`;
+  }
+  if (def.kind === 'number') {
+    const integer = (def.schema as unknown as { isInt?: boolean }).isInt === true;
+    const { min, minInclusive, max, maxInclusive } = numberBounds(def.schema);
+    // An integer above 0 is an integer from 1: say it the way people count.
+    const low = min === undefined ? undefined : integer && !minInclusive ? min + 1 : min;
+    const high = max === undefined ? undefined : integer && !maxInclusive ? max - 1 : max;
+    const what = integer ? 'a whole number' : 'a number';
+    if (low !== undefined && high !== undefined && (integer || (minInclusive && maxInclusive))) return `${what} from ${low} to ${high}`;
+    if (low !== undefined && (integer || minInclusive)) return `${what}, ${low} or more`;
+    if (high !== undefined && (integer || maxInclusive)) return `${what}, ${high} or less`;
+    return what;
+  }
+  if ((def.schema as unknown as { format?: string | null }).format === 'url') return 'an http or https URL';
+  return 'a non-empty string';
+}
+
+/** How a rejected value is quoted in an error: never a secret, always what the user typed. */
+function showRejected(key: string, value: unknown, raw: string | undefined): string {
+  if (SECRET_KEYS.has(key) || USER_ONLY_SECTIONS.has(key.split('.')[0] ?? '')) return 'the given value';
+  return JSON.stringify(raw ?? value) ?? String(value);
+}
+
+/**
+ * Checks one value against its key's schema; the error names the key, the origin and what is allowed.
+ * `raw`, when given, is the text the value was parsed from, quoted instead of the parsed value.
+ */
+export function validateSetting(key: string, value: unknown, origin: string, raw?: string): unknown {
+  const def = requireSettingKey(key, origin);
   const result = def.schema.safeParse(value);
   if (!result.success) {
-    const shown = def.key.startsWith('api_keys.') ? 'the given value' : JSON.stringify(value);
-    const allowed = def.values ? `one of ${def.values.join(', ')}` : (result.error.issues[0]?.message ?? describeAllowed(def));
-    throw new UsageError(`invalid value ${shown} for ${key} in ${origin}: ${allowed.replace(/^Invalid input: /, '')}`);
+    throw new UsageError(`invalid value ${showRejected(def.key, value, raw)} for ${key} in ${origin}: must be ${describeAllowed(def)}`);
   }
   return result.data;
 }
 
-/** Parses a value typed on a command line or in an env var into the key's type. */
+/**
+ * Parses a value typed on a command line or in an env var into the key's type. A list is
+ * comma-separated, or a JSON array when an item itself holds a comma (`["*.{js,ts}"]`).
+ */
 export function parseSettingString(key: string, raw: string, origin: string): unknown {
-  const def = findSettingKey(key);
-  if (!def) throw new UsageError(`unknown setting "${key}" in ${origin}; valid keys: ${validKeys()}`);
+  const def = requireSettingKey(key, origin);
   let value: unknown = raw;
   if (def.kind === 'number') value = raw.trim() === '' ? Number.NaN : Number(raw);
-  if (def.kind === 'list') value = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-  return validateSetting(key, value, origin);
+  if (def.kind === 'list') value = parseList(raw);
+  return validateSetting(key, value, origin, raw);
+}
+
+function parseList(raw: string): unknown {
+  const text = raw.trim();
+  if (text.startsWith('[') && text.endsWith(']')) {
+    // A glob may itself start with a bracket class (`[ab]*.ts`): only a valid JSON array is read as one.
+    const parsed = parseJsonOrUndefined(text);
+    if (Array.isArray(parsed)) return parsed;
+  }
+  return raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    if (err instanceof SyntaxError) return undefined;
+    throw err;
+  }
 }
 
 /** Flattens a parsed YAML document into `section.key` entries, rejecting unknown shapes. */
@@ -59,7 +156,10 @@ export function flattenSettingsDocument(doc: unknown, origin: string, source: Se
   }
   for (const [section, body] of Object.entries(doc)) {
     if (!(section in settingsSchema.shape)) {
-      throw new UsageError(`${origin}: unknown section "${section}"; valid keys: ${validKeys()}`);
+      const suggestion = SETTING_KEYS.find((k) => editDistance(k.key.split('.')[0]!, section) <= 2)?.key.split('.')[0];
+      throw new UsageError(
+        `${origin}: unknown section "${section}"${suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`}; valid keys: ${validKeys()}`,
+      );
     }
     if (source === 'repo' && USER_ONLY_SECTIONS.has(section)) {
       throw new UsageError(`${origin}: "${section}" is not allowed in the repo config, which is committed; use \`gitctx config set --user\``);
@@ -74,15 +174,31 @@ export function flattenSettingsDocument(doc: unknown, origin: string, source: Se
   return flat;
 }
 
+/** The OpenAI client's own variables, read as settings; a `GITCTX_` name for the same key wins. */
+export const ENV_ALIASES: ReadonlyMap<string, string> = new Map([
+  ['OPENAI_API_KEY', 'api_keys.openai'],
+  ['OPENAI_BASE_URL', 'model.base_url'],
+]);
+
+/** `search.min_score` → `GITCTX_SEARCH__MIN_SCORE`. */
+export function envNameOf(key: string): string {
+  const [section, name] = key.split('.') as [string, string];
+  return `GITCTX_${section.toUpperCase()}__${name.toUpperCase()}`;
+}
+
+/** The variable that sets `key` in `env`, with the precedence settingsFromEnv applies; undefined when none does. */
+export function envVariableFor(key: string, env: NodeJS.ProcessEnv): string | undefined {
+  const own = envNameOf(key);
+  if (env[own] !== undefined) return own;
+  for (const [name, aliased] of ENV_ALIASES) if (aliased === key && env[name] !== undefined && env[name] !== '') return name;
+  return undefined;
+}
+
 /** Environment variables: `GITCTX_<SECTION>__<KEY>`, plus the OpenAI client's own two. */
 export function settingsFromEnv(env: NodeJS.ProcessEnv): SettingsLayer {
   const values = new Map<string, unknown>();
   const names: string[] = [];
-  const aliases: [string, string][] = [
-    ['OPENAI_API_KEY', 'api_keys.openai'],
-    ['OPENAI_BASE_URL', 'model.base_url'],
-  ];
-  for (const [name, key] of aliases) {
+  for (const [name, key] of ENV_ALIASES) {
     const raw = env[name];
     if (raw !== undefined && raw !== '') {
       values.set(key, parseSettingString(key, raw, `$${name}`));

@@ -2,7 +2,18 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadSettings, parseSettingString, resolveSettings, settingsFromEnv, SETTING_KEYS } from '../../src/config/index.js';
+import {
+  describeAllowed,
+  envNameOf,
+  envVariableFor,
+  loadSettings,
+  parseSettingString,
+  requireSettingKey,
+  resolveSettings,
+  settingDoc,
+  settingsFromEnv,
+  SETTING_KEYS,
+} from '../../src/config/index.js';
 import { ExitCode, UsageError } from '../../src/errors.js';
 
 let root: string;
@@ -112,5 +123,90 @@ describe('setting keys', () => {
     expect(parseSettingString('search.limit', '7', 'test')).toBe(7);
     expect(parseSettingString('index.refs', 'main, dev', 'test')).toEqual(['main', 'dev']);
     expect(resolveSettings([]).settings.search.min_score).toBeUndefined();
+  });
+});
+
+describe('what a key accepts, in words', () => {
+  const allowed = Object.fromEntries(SETTING_KEYS.map((k) => [k.key, describeAllowed(k)]));
+
+  it('reads ranges and choices from the schema', () => {
+    expect(allowed).toMatchObject({
+      'search.limit': 'a whole number from 1 to 100',
+      'model.dimensions': 'a whole number from 1 to 65536',
+      'model.max_retries': 'a whole number from 0 to 20',
+      'index.max_file_bytes': 'a whole number, 1 or more',
+      'search.min_score': 'a number',
+      'search.format': 'one of terse, verbose, mcp, json',
+      'model.base_url': 'an http or https URL',
+      'index.refs': 'a comma-separated list of at least one item (or a JSON array)',
+      'index.exclude': 'a comma-separated list (or a JSON array)',
+      'model.embedding': 'a non-empty string',
+    });
+  });
+
+  const rejected: [string, string, RegExp][] = [
+    ['search.limit', '500', /^invalid value "500" for search\.limit in cli: must be a whole number from 1 to 100$/],
+    ['search.limit', '2.5', /must be a whole number from 1 to 100$/],
+    ['index.max_file_bytes', 'lots', /^invalid value "lots" for index\.max_file_bytes in cli: must be a whole number, 1 or more$/],
+    ['search.mode', 'fast', /must be one of hybrid, vector, text$/],
+    ['index.refs', '', /must be a comma-separated list of at least one item/],
+    ['model.base_url', 'ftp://example.com', /must be an http or https URL$/],
+  ];
+  it.each(rejected)('%s=%j is refused, quoting what was typed and saying what is allowed', (key, raw, message) => {
+    expect(() => parseSettingString(key, raw, 'cli')).toThrow(message);
+  });
+});
+
+describe('unknown keys', () => {
+  it.each([
+    ['limit', 'search.limit'],
+    ['serch.limit', 'search.limit'],
+    ['search.min-score', 'search.min_score'],
+    ['model.embeding', 'model.embedding'],
+  ])('%s suggests %s and lists every valid key', (typo, meant) => {
+    const err = (() => {
+      try {
+        requireSettingKey(typo);
+      } catch (e) {
+        return e as Error;
+      }
+      return undefined;
+    })();
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err?.message).toContain(`(did you mean ${meant}?)`);
+    expect(err?.message).toContain(`valid keys: ${SETTING_KEYS.map((k) => k.key).join(', ')}`);
+  });
+
+  it('suggests nothing for a key far from any', () => {
+    expect(() => requireSettingKey('colour')).toThrow(/^unknown setting "colour"; valid keys: /);
+  });
+
+  it('suggests a section for a misspelt one', async () => {
+    await writeFile(join(repo, '.gitctx', 'config.yml'), 'serch:\n  limit: 3\n');
+    await expect(load()).rejects.toThrow(/unknown section "serch" \(did you mean search\?\)/);
+  });
+});
+
+describe('lists from strings', () => {
+  it('takes a JSON array when an item holds a comma, and comma-separated text otherwise', () => {
+    expect(parseSettingString('index.exclude', '["*.{js,ts}", "docs/**"]', 'test')).toEqual(['*.{js,ts}', 'docs/**']);
+    expect(parseSettingString('index.exclude', '[ab]*.go, [cd]*.go', 'test')).toEqual(['[ab]*.go', '[cd]*.go']);
+    expect(parseSettingString('index.exclude', '[]', 'test')).toEqual([]);
+    expect(() => parseSettingString('index.exclude', '[1, 2]', 'test')).toThrow(/index\.exclude/);
+  });
+});
+
+describe('env variable names', () => {
+  it('maps each key to its GITCTX_ name, and finds the variable that set it', () => {
+    expect(envNameOf('search.min_score')).toBe('GITCTX_SEARCH__MIN_SCORE');
+    expect(envNameOf('api_keys.openai')).toBe('GITCTX_API_KEYS__OPENAI');
+    expect(envVariableFor('api_keys.openai', { OPENAI_API_KEY: 'sk-x' })).toBe('OPENAI_API_KEY');
+    expect(envVariableFor('api_keys.openai', { OPENAI_API_KEY: 'sk-x', GITCTX_API_KEYS__OPENAI: 'sk-y' })).toBe('GITCTX_API_KEYS__OPENAI');
+    expect(envVariableFor('model.base_url', { OPENAI_BASE_URL: '' })).toBeUndefined();
+    for (const def of SETTING_KEYS) {
+      const sample = def.defaultValue ?? settingDoc(def.key)!.example;
+      const raw = Array.isArray(sample) ? sample.join(',') : String(sample);
+      expect([...settingsFromEnv({ [envNameOf(def.key)]: raw }).values.keys()], def.key).toEqual([def.key]);
+    }
   });
 });

@@ -1,0 +1,52 @@
+import type { Settings } from './schema.js';
+
+/** Every `section.key` the schema declares, as a type: the table below must name each one, and nothing else. */
+export type SettingName = {
+  [S in keyof Settings & string]: `${S}.${keyof Settings[S] & string}`;
+}[keyof Settings & string];
+
+export interface SettingDoc {
+  /** One line for `config init`'s comments and `config list --json`; what the key does, not its type. */
+  text: string;
+  /** For a key with no default: a value to show, commented out, in `config init`'s file. */
+  example?: unknown;
+}
+
+/**
+ * What each setting is for. The schema says what a value may be; this says why you would change it.
+ * Typed against the schema, and a test checks it against SETTING_KEYS, so a new key cannot go undocumented.
+ */
+export const SETTING_DOCS: Readonly<Record<SettingName, SettingDoc>> = {
+  'model.embedding': {
+    text: 'Embedding model: local (offline, no key), text-embedding-3-small, text-embedding-3-large, or any model base_url serves.',
+  },
+  'model.base_url': {
+    text: 'OpenAI-compatible endpoint (also $OPENAI_BASE_URL); unset means the OpenAI API.',
+    example: 'http://localhost:11434/v1',
+  },
+  'model.dimensions': {
+    text: 'Shorter vectors, for models that support it; unset means the model’s full size.',
+    example: 1024,
+  },
+  'model.max_retries': { text: 'Retries of one API request (rate limits, 5xx, timeouts) before giving up with exit 5.' },
+  'model.timeout_ms': { text: 'Time allowed for one API request, in milliseconds.' },
+  'index.refs': { text: 'Refs whose history `gitctx index --history` indexes.' },
+  'index.exclude': { text: 'Extra globs to skip, beside binary, generated, vendored and lock files.' },
+  'index.max_file_bytes': { text: 'Files larger than this many bytes are skipped.' },
+  'cache.encoding': { text: 'How vectors are stored in .gitctx/embeddings: f32 and f32-shuffle are lossless, f16 halves the size.' },
+  'search.limit': { text: 'Results per search (-n).' },
+  'search.min_score': {
+    text: 'Drop results scoring below this (--min-score); the scale depends on search.mode.',
+    example: 0.3,
+  },
+  'search.format': { text: 'Output format (--format).' },
+  'search.mode': { text: 'Ranking (--mode): hybrid fuses vector and full-text ranks.' },
+  'api_keys.openai': {
+    text: 'OpenAI API key (also $OPENAI_API_KEY); user file only, always shown masked.',
+    example: 'sk-...',
+  },
+};
+
+export function settingDoc(key: string): SettingDoc | undefined {
+  return (SETTING_DOCS as Readonly<Record<string, SettingDoc>>)[key];
+}
