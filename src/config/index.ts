@@ -2,6 +2,8 @@
  * Settings: one zod schema declares every key; values are layered
  * defaults < repo `.gitctx/config.yml` < user `~/.gitctx/config.yml` < env `GITCTX_SECTION__KEY` < flags,
  * each layer validated on its own so an error names the file or variable that holds the bad value.
+ * `gitctx config` edits the two files in place (comments kept) and shows values with their source,
+ * secrets masked.
  */
 export { settingsSchema, SETTING_KEYS, SECRET_KEYS, USER_ONLY_SECTIONS, findSettingKey } from './schema.js';
 export type { Settings, SettingKey, SettingKind } from './schema.js';
@@ -24,3 +26,10 @@ export {
 export type { ResolvedSettings, SettingsLayer, SettingSource } from './resolve.js';
 export { loadSettings, readSettingsFile, assertPrivate, userConfigDir, userConfigPath, repoConfigPath, REPO_CONFIG } from './load.js';
 export type { LoadSettingsOptions } from './load.js';
+export { configTemplate, yamlInline } from './template.js';
+export type { SettingsScope } from './template.js';
+export { setSettingInText, unsetSettingInText } from './edit.js';
+export type { SetSettingResult, UnsetSettingResult } from './edit.js';
+export { readSettingsText, writeSettingsText, settingsFileExists } from './files.js';
+export { shownValue, formatValue, formatSettingValue, settingEntries, fileEntries, formatSettingsTable } from './show.js';
+export type { SettingEntry, SettingOrigins } from './show.js';

@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, open, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { fromFsError } from '../errors.js';
+import { assertPrivate } from './load.js';
+import type { SettingsScope } from './template.js';
+
+/** A settings file's text, undefined when there is none; the user file must be private before it is read. */
+export async function readSettingsText(path: string, scope: SettingsScope): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw fromFsError(err, path);
+  }
+  if (scope === 'user') await assertPrivate(path);
+  return text;
+}
+
+async function modeOf(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).mode & 0o777;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** Where to write: through a symlink (dotfiles managers link the user file), so the link survives. */
+async function resolveTarget(path: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return path;
+    throw err;
+  }
+}
+
+/**
+ * Replaces a settings file atomically: a reader sees the old file or the new one, never half of either.
+ * The new file keeps an existing file's mode, so a write never loosens it; the user file (it may hold API
+ * keys) is at most 0600 and is created, with its folder, readable by its owner only.
+ */
+export async function writeSettingsText(path: string, text: string, scope: SettingsScope): Promise<void> {
+  try {
+    const target = await resolveTarget(path);
+    const existing = await modeOf(target);
+    if (scope === 'user') await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+    const mode = existing === undefined ? (scope === 'user' ? 0o600 : undefined) : scope === 'user' ? existing & 0o600 : existing;
+    const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    // `wx`: a file already at the temp name (a planted symlink) is never followed.
+    const handle = await open(temp, 'wx', mode ?? 0o666);
+    try {
+      try {
+        await handle.writeFile(text, 'utf8');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      // The umask may have dropped bits the old file had (a group-writable shared checkout): restore them exactly.
+      if (mode !== undefined) await chmod(temp, mode);
+      await rename(temp, target);
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw err;
+    }
+  } catch (err) {
+    throw fromFsError(err, path);
+  }
+}
+
+/** Whether a file exists at `path` (following links); other errors than "not there" are raised. */
+export async function settingsFileExists(path: string): Promise<boolean> {
+  try {
+    return (await modeOf(path)) !== undefined;
+  } catch (err) {
+    throw fromFsError(err, path);
+  }
+}
