@@ -39,14 +39,72 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function readHolder(path: string): Promise<LockHolder | undefined> {
+/** A lock file as found: its holder, and its exact text (what a breaker compares before removing it). */
+interface FoundLock {
+  holder: LockHolder;
+  text: string;
+}
+
+const UNREADABLE: LockHolder = { pid: -1, host: '', token: '', started: '' };
+
+async function readLock(path: string): Promise<FoundLock | undefined> {
+  let text: string;
   try {
-    const holder = JSON.parse(await readFile(path, 'utf8')) as LockHolder;
-    return typeof holder.pid === 'number' ? holder : undefined;
+    text = await readFile(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    if (err instanceof SyntaxError) return { pid: -1, host: '', token: '', started: '' };
     throw fromFsError(err, path);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    // Valid JSON without a pid (`{}`, `null`) is as foreign as broken JSON; it used to make waiters spin forever.
+    const ok = typeof parsed === 'object' && parsed !== null && typeof (parsed as { pid?: unknown }).pid === 'number';
+    return { holder: ok ? (parsed as LockHolder) : UNREADABLE, text };
+  } catch (err) {
+    if (err instanceof SyntaxError) return { holder: UNREADABLE, text };
+    throw err;
+  }
+}
+
+async function readHolder(path: string): Promise<LockHolder | undefined> {
+  return (await readLock(path))?.holder;
+}
+
+/**
+ * A lock from this host whose process is gone was left by a crash or kill -9;
+ * an unreadable one was not written by us (ours appear whole, through link).
+ */
+function isStale(other: LockHolder, me: LockHolder): boolean {
+  return other.pid <= 0 || (other.host === me.host && !isAlive(other.pid));
+}
+
+/**
+ * Removes a stale lock, but only if the file is still the very lock judged stale; false
+ * when another waiter is doing so.
+ * Without this, two waiters that both saw the stale lock could interleave as: A removes it
+ * and creates its own, then B removes A's fresh lock and creates its own, and two index
+ * runs write at once (seen with four runs whose holder was killed). Everyone who removes a
+ * lock they do not hold goes through the breaker file, created the same all-or-nothing way
+ * as the lock, so "is it still that lock?" and the removal are one step.
+ *
+ * The breaker is held for one read and one unlink. A run killed inside that window leaves
+ * it behind; it is then stale itself and removed like a stale lock. Only that removal keeps
+ * the old race, now needing a kill -9 in a window of microseconds as well as two waiters.
+ * The name ends in `.tmp`, so `.gitctx/.gitignore` covers a leftover one.
+ */
+async function breakStaleLock(path: string, stale: FoundLock, me: LockHolder): Promise<boolean> {
+  const breaker = `${path}.break.tmp`;
+  if (!(await tryCreate(breaker, me))) {
+    const other = await readHolder(breaker);
+    if (other !== undefined && isStale(other, me)) await rm(breaker, { force: true });
+    return false;
+  }
+  try {
+    const current = await readLock(path);
+    if (current?.text === stale.text) await rm(path, { force: true });
+    return true;
+  } finally {
+    await rm(breaker, { force: true });
   }
 }
 
@@ -90,14 +148,12 @@ export async function acquireIndexLock(path: string, options: LockOptions = {}):
         },
       };
     }
-    const other = await readHolder(path);
-    if (other === undefined) continue;
-    // A lock from this host whose process is gone was left by a crash or kill -9;
-    // an unreadable one was not written by us (ours appear whole, through link).
-    // (Two runs breaking the same stale lock in the same instant is the one race left; both then retry tryCreate, and only one wins.)
-    const unreadable = other.pid <= 0;
-    if (unreadable || (other.host === holder.host && !isAlive(other.pid))) {
-      await rm(path, { force: true });
+    const found = await readLock(path);
+    if (found === undefined) continue;
+    const other = found.holder;
+    if (isStale(other, holder)) {
+      // While another waiter breaks it, give that one a moment instead of spinning.
+      if (!(await breakStaleLock(path, found, holder))) await sleep(Math.min(pollMs, 10));
       continue;
     }
     if (!told) {
