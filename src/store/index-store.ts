@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import type { Connection, Table } from '@lancedb/lancedb';
-import { fromFsError } from '../errors.js';
+import { DiskFullError, fromFsError } from '../errors.js';
 import { CHUNKS_TABLE, chunksSchema, rowsToArrow, SCHEMA_VERSION } from './schema.js';
 import type { ChunkRow } from './schema.js';
 
@@ -142,6 +142,25 @@ function connectDb(dir: string): Promise<Connection> {
 const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /**
+ * LanceDB is native (Rust): its I/O failures reach us as plain Errors whose message
+ * carries the OS error, "No space left on device (os error 28)", never as an errno
+ * `code`. Matching the message is the only way to tell a full disk from a bug, so it is
+ * done here, around LanceDB's writes, and nowhere else. (122 is EDQUOT on Linux.)
+ */
+const NATIVE_DISK_FULL = /No space left on device|Disk quota exceeded|\(os error (?:28|122)\)/;
+
+/** Runs one LanceDB write, turning a full disk into DiskFullError (exit 7) like every other write. */
+async function lanceWrite<T>(dir: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    const what = `writing the search index in ${dir}`;
+    if (err instanceof Error && NATIVE_DISK_FULL.test(err.message)) throw new DiskFullError(`disk full: ${what}`, { cause: err });
+    throw fromFsError(err, what);
+  }
+}
+
+/**
  * The local search index: one LanceDB chunks table under `.gitctx/db`, plus meta.json.
  * Everything in it can be rebuilt from the embedding cache, so an unreadable or
  * mismatched database is wiped and rebuilt rather than repaired.
@@ -170,7 +189,7 @@ export class IndexStore {
       }
       await wipe(dir);
       const db = await connectDb(dir);
-      const table = await db.createEmptyTable(CHUNKS_TABLE, chunksSchema(identity.dims));
+      const table = await lanceWrite(dir, () => db.createEmptyTable(CHUNKS_TABLE, chunksSchema(identity.dims)));
       // Identity first, so a run killed before its end still leaves a database we can trust.
       const fresh: IndexMeta = { schema_version: SCHEMA_VERSION, ...identity, indexed_commit: null, updated_at: new Date().toISOString() };
       await writeIndexMeta(dir, fresh);
@@ -232,7 +251,7 @@ export class IndexStore {
   async removeFiles(fileIds: readonly string[]): Promise<void> {
     for (let i = 0; i < fileIds.length; i += DELETE_BATCH_IDS) {
       const group = fileIds.slice(i, i + DELETE_BATCH_IDS);
-      await this.table.delete(`file_id IN (${group.map(quote).join(', ')})`);
+      await lanceWrite(this.dir, () => this.table.delete(`file_id IN (${group.map(quote).join(', ')})`));
       this.changed = true;
     }
   }
@@ -247,7 +266,7 @@ export class IndexStore {
     if (this.pending.length === 0) return;
     const rows = this.pending;
     this.pending = [];
-    await this.table.add(rowsToArrow(rows, this.dims));
+    await lanceWrite(this.dir, () => this.table.add(rowsToArrow(rows, this.dims)));
     this.changed = true;
   }
 
@@ -259,12 +278,14 @@ export class IndexStore {
     await this.flush();
     if (this.changed || !(await this.hasTextIndex())) {
       if ((await this.table.countRows()) > 0) {
-        await this.table.createIndex('search_text', {
-          config: lancedb.Index.fts({ withPosition: false, baseTokenizer: 'simple', stem: true, removeStopWords: true }),
-          replace: true,
-        });
+        await lanceWrite(this.dir, () =>
+          this.table.createIndex('search_text', {
+            config: lancedb.Index.fts({ withPosition: false, baseTokenizer: 'simple', stem: true, removeStopWords: true }),
+            replace: true,
+          }),
+        );
       }
-      await this.table.optimize({ cleanupOlderThan: new Date(), deleteUnverified: true });
+      await lanceWrite(this.dir, () => this.table.optimize({ cleanupOlderThan: new Date(), deleteUnverified: true }));
     }
     await writeIndexMeta(this.dir, { schema_version: SCHEMA_VERSION, ...meta, updated_at: new Date().toISOString() });
     this.changed = false;
