@@ -307,6 +307,8 @@ interface FileState {
   spans?: Span[];
   /** The spans were compared with the current chunker's output for the blob. */
   spansChecked: boolean;
+  /** Why the spans could not be compared, when that is the file's own doing (another chunker, a blob out of reach). */
+  unchecked?: string;
 }
 
 /** Where a blob's bytes come from: the object database, or a work-tree file at that path. */
@@ -342,6 +344,9 @@ async function readCacheFile(path: string): Promise<Uint8Array | string> {
       filled += bytesRead;
     }
     return filled === bytes.byteLength ? bytes : `file shrank while reading (${filled} of ${bytes.byteLength} bytes)`;
+  } catch (err) {
+    // One unreadable file is that file's verdict, not the end of the whole check.
+    return `cannot read (${errnoCode(err) ?? (err instanceof Error ? err.message : String(err))})`;
   } finally {
     await handle.close();
   }
@@ -404,179 +409,213 @@ export function compareSpans(stored: readonly Span[], chunks: readonly Chunk[]):
  * itself: git failing, an interrupt, a provider error while re-embedding.
  */
 export async function verifyCache(options: VerifyOptions): Promise<VerifyReport> {
-  const { repo } = options;
-  const display = (path: string) => relative(repo.root, path).split(sep).join('/');
-  const warnings: VerifyIssue[] = [];
-  const warn = (path: string, reason: string) => warnings.push({ path: display(path), reason });
-  const throwIfAborted = () => {
-    if (options.signal?.aborted) throw new InterruptedError();
-  };
+  const run = new Verification(options, await scanCache(options.dir));
+  await run.learnModels();
+  await run.decodeFiles();
+  run.checkSizes();
+  await run.locateBlobs();
+  await run.checkSpans();
+  await run.reembedSample(Math.max(0, Math.floor(options.reembed ?? 0)));
+  return run.report();
+}
 
-  const scan = await scanCache(options.dir);
-  const invalid: VerifyIssue[] = [];
-  for (const o of scan.others) {
-    if (o.kind === 'invalid') invalid.push({ path: display(o.path), reason: o.reason });
-    else if (o.kind === 'temporary') warn(o.path, `${o.reason}; \`gitctx cache prune\` removes it`);
-    else warn(o.path, `${o.reason}; ignored`);
+const byDisplay = (a: { display: string }, b: { display: string }) => (a.display < b.display ? -1 : a.display > b.display ? 1 : 0);
+
+/** The state of one verify run; each step only looks at files no earlier step found bad. */
+class Verification {
+  private readonly repo: Repository;
+  private readonly warnings: VerifyIssue[] = [];
+  private readonly invalid: VerifyIssue[] = [];
+  private readonly states: FileState[];
+  /** Facts per model directory (directories that name no model are absent). */
+  private readonly models = new Map<string, VerifyModel>();
+  /** Current chunker signature per model directory, where the chunker is known. */
+  private readonly signatures = new Map<string, string>();
+  private readonly origins = new Map<string, BlobOrigin>();
+  private readonly reembedded: ReembedReport = { blobs: [], files: [], chunks: 0, max_deviation: null };
+
+  constructor(
+    private readonly options: VerifyOptions,
+    private readonly scan: CacheScan,
+  ) {
+    this.repo = options.repo;
+    this.states = scan.files.map((file) => ({ file, display: this.display(file.path), spansChecked: false }));
+    for (const o of scan.others) {
+      if (o.kind === 'invalid') this.invalid.push({ path: this.display(o.path), reason: o.reason });
+      else if (o.kind === 'temporary') this.warn(o.path, `${o.reason}; \`gitctx cache prune\` removes it`);
+      else this.warn(o.path, `${o.reason}; ignored`);
+    }
   }
 
-  // Model facts, once per directory.
-  const models = new Map<string, VerifyModel>();
-  for (const modelDir of new Set(scan.files.map((f) => f.modelDir))) {
-    const model = modelFromDirName(modelDir);
-    if (model === undefined) continue;
-    const facts = await options.modelFor(model);
-    models.set(modelDir, facts);
-    if (facts.unavailable !== undefined) warn(join(options.dir, modelDir), `spans and vectors not checked: ${facts.unavailable}`);
+  private display(path: string): string {
+    return relative(this.repo.root, path).split(sep).join('/');
   }
 
-  // 1. Every file decoded in full.
-  const states: FileState[] = scan.files.map((file) => ({ file, display: display(file.path), spansChecked: false }));
-  let read = 0;
-  await mapLimited(states, PARALLEL_READS, async (state) => {
-    throwIfAborted();
-    const { file } = state;
-    if (file.model === undefined) {
-      state.bad = `directory ${file.modelDir} does not name a model (gitctx never reads it)`;
-      return;
-    }
-    const bytes = await readCacheFile(file.path);
-    options.onProgress?.('reading', ++read, states.length);
-    if (typeof bytes === 'string') {
-      state.bad = bytes;
-      return;
-    }
-    try {
-      const checked = checkCacheFile(bytes, { blobSha: file.sha, model: file.model, dims: models.get(file.modelDir)?.dims });
-      state.chunker = checked.chunker;
-      state.dims = checked.dims;
-      state.encoding = checked.entry.encoding;
-      // Tuples, not the entry: its vectors are views into the whole decompressed file.
-      state.spans = checked.entry.embeddings.map((e): Span => [e.startLine, e.endLine, e.tokens, e.chunkHash ?? '']);
-    } catch (err) {
-      state.bad = reasonOf(err);
-    }
-  });
+  private warn(path: string, reason: string): void {
+    this.warnings.push({ path: this.display(path), reason });
+  }
 
-  // 2. One model, one size: where the model's size is unknown, the directory's majority sets it.
-  for (const [modelDir, facts] of models) {
-    if (facts.dims !== undefined) continue;
-    const counts = new Map<number, number>();
-    for (const s of states) if (s.file.modelDir === modelDir && s.dims !== undefined) counts.set(s.dims, (counts.get(s.dims) ?? 0) + 1);
-    const [majority] = [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0] ?? [];
-    for (const s of states) {
-      if (s.file.modelDir === modelDir && s.bad === undefined && s.dims !== majority) {
-        s.bad = `${s.dims} dimensions, while most files of ${modelDir} have ${majority}`;
+  private throwIfAborted(): void {
+    if (this.options.signal?.aborted) throw new InterruptedError();
+  }
+
+  private pending(): FileState[] {
+    return this.states.filter((s) => s.bad === undefined);
+  }
+
+  async learnModels(): Promise<void> {
+    for (const modelDir of new Set(this.scan.files.map((f) => f.modelDir))) {
+      const model = modelFromDirName(modelDir);
+      if (model === undefined) continue;
+      const facts = await this.options.modelFor(model);
+      this.models.set(modelDir, facts);
+      if (facts.chunker !== undefined) this.signatures.set(modelDir, chunkerSignature(facts.chunker));
+      if (facts.unavailable !== undefined) this.warn(join(this.options.dir, modelDir), `spans and vectors not checked: ${facts.unavailable}`);
+    }
+  }
+
+  /** Every file decoded in full; only its spans and facts are kept, not its vectors. */
+  async decodeFiles(): Promise<void> {
+    let read = 0;
+    await mapLimited(this.states, PARALLEL_READS, async (state) => {
+      this.throwIfAborted();
+      const { file } = state;
+      if (file.model === undefined) {
+        state.bad = `directory ${file.modelDir} does not name a model (gitctx never reads it)`;
+        return;
       }
+      const bytes = await readCacheFile(file.path);
+      this.options.onProgress?.('reading', ++read, this.states.length);
+      if (typeof bytes === 'string') {
+        state.bad = bytes;
+        return;
+      }
+      try {
+        const checked = checkCacheFile(bytes, { blobSha: file.sha, model: file.model, dims: this.models.get(file.modelDir)?.dims });
+        state.chunker = checked.chunker;
+        state.dims = checked.dims;
+        state.encoding = checked.entry.encoding;
+        // Tuples, not the entry: its vectors are views into the whole decompressed file.
+        state.spans = checked.entry.embeddings.map((e): Span => [e.startLine, e.endLine, e.tokens, e.chunkHash ?? '']);
+      } catch (err) {
+        state.bad = reasonOf(err);
+      }
+    });
+  }
+
+  /** One model, one size: where the model's size is unknown, the directory's majority sets it. */
+  checkSizes(): void {
+    for (const [modelDir, facts] of this.models) {
+      if (facts.dims !== undefined) continue;
+      const files = this.pending().filter((s) => s.file.modelDir === modelDir);
+      const counts = new Map<number, number>();
+      for (const s of files) if (s.dims !== undefined) counts.set(s.dims, (counts.get(s.dims) ?? 0) + 1);
+      const [majority] = [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0] ?? [];
+      for (const s of files) if (s.dims !== majority) s.bad = `${s.dims} dimensions, while most files of ${modelDir} have ${majority}`;
     }
   }
 
-  // 3. The blob each file is named after must exist.
-  const pending = () => states.filter((s) => s.bad === undefined);
-  const shas = [...new Set(pending().map((s) => s.file.sha))];
-  const types = await objectTypes(repo, shas);
-  const origins = new Map<string, BlobOrigin>();
-  const absent = shas.filter((sha) => !types.has(sha));
-  const inWorktree = new Map<string, string>();
-  if (absent.length > 0) {
+  /** The blob each file is named after must be in the repository, or be an uncommitted file of the work tree. */
+  async locateBlobs(): Promise<void> {
+    const shas = [...new Set(this.pending().map((s) => s.file.sha))];
+    const types = await objectTypes(this.repo, shas);
+    const inWorktree = new Map<string, string>();
     // Hashing changed files costs a little; only worth it when some blob is not committed.
-    for (const f of (await listWorktreeChanges(repo)).files) if (f.blobSha !== null) inWorktree.set(f.blobSha, f.path);
-  }
-  for (const sha of shas) {
-    const type = types.get(sha);
-    const path = inWorktree.get(sha);
-    if (type === 'blob') origins.set(sha, { kind: 'object' });
-    else if (type === undefined && path !== undefined) origins.set(sha, { kind: 'worktree', path });
-  }
-  for (const s of pending()) {
-    const sha = s.file.sha;
-    if (origins.has(sha)) continue;
-    const type = types.get(sha);
-    if (type !== undefined) s.bad = `object ${sha} is a ${type}, not a blob`;
-    else if (repo.isShallow) {
-      // Beyond a shallow clone's boundary the blob may well exist; we cannot tell.
-      warn(s.file.path, `blob ${sha} is not in this shallow clone; its spans were not checked`);
-    } else {
-      s.bad = `blob ${sha} is neither in the repository nor an uncommitted file of the work tree (\`gitctx cache prune\` removes such files)`;
+    if (shas.some((sha) => !types.has(sha))) {
+      for (const f of (await listWorktreeChanges(this.repo)).files) if (f.blobSha !== null) inWorktree.set(f.blobSha, f.path);
     }
-  }
-
-  // 4. Spans against the blob, for files made by the chunker in use now.
-  const signatures = new Map<string, string>();
-  for (const [modelDir, facts] of models) if (facts.chunker !== undefined) signatures.set(modelDir, chunkerSignature(facts.chunker));
-  const byBlob = new Map<string, FileState[]>();
-  const otherChunker = new Map<string, number>();
-  for (const s of pending()) {
-    if (!origins.has(s.file.sha)) continue;
-    const signature = signatures.get(s.file.modelDir);
-    if (signature === undefined) continue;
-    if (s.chunker !== signature) {
-      warn(s.file.path, `made by another chunker (${s.chunker ?? '?'}, the index now uses ${signature}); spans not checked`);
-      otherChunker.set(s.file.modelDir, (otherChunker.get(s.file.modelDir) ?? 0) + 1);
-      continue;
-    }
-    const list = byBlob.get(s.file.sha) ?? [];
-    list.push(s);
-    byBlob.set(s.file.sha, list);
-  }
-  let chunked = 0;
-  for await (const { sha, content } of blobContents(repo, byBlob.keys(), origins)) {
-    throwIfAborted();
-    options.onProgress?.('chunking', ++chunked, byBlob.size);
-    const group = byBlob.get(sha) ?? [];
-    if (content === null) {
-      for (const s of group) s.bad = `blob ${sha} could not be read`;
-      continue;
-    }
-    const text = content.toString('utf8');
-    const bySignature = new Map<string, Chunk[]>();
-    for (const s of group) {
-      const facts = models.get(s.file.modelDir);
-      const signature = signatures.get(s.file.modelDir);
-      if (facts?.chunker === undefined || signature === undefined) continue;
-      let chunks = bySignature.get(signature);
-      if (chunks === undefined) {
-        chunks = chunkText(text, facts.chunker);
-        bySignature.set(signature, chunks);
+    for (const s of this.pending()) {
+      const sha = s.file.sha;
+      const type = types.get(sha);
+      const path = inWorktree.get(sha);
+      if (type === 'blob') this.origins.set(sha, { kind: 'object' });
+      else if (type === undefined && path !== undefined) this.origins.set(sha, { kind: 'worktree', path });
+      else if (type !== undefined) s.bad = `object ${sha} is a ${type}, not a blob`;
+      else if (this.repo.isShallow) {
+        // Beyond a shallow clone's boundary the blob may well exist; we cannot tell.
+        s.unchecked = 'its blob is not in this shallow clone';
+        this.warn(s.file.path, `blob ${sha} is not in this shallow clone; spans not checked`);
+      } else {
+        s.bad = `blob ${sha} is neither in the repository nor an uncommitted file of the work tree (\`gitctx cache prune\` removes such files)`;
       }
-      const mismatch = compareSpans(s.spans ?? [], chunks);
-      if (mismatch !== undefined) s.bad = `spans do not match the blob: ${mismatch}`;
-      else s.spansChecked = true;
     }
   }
 
-  // 5. A random sample re-embedded, compared by cosine.
-  const reembedded: ReembedReport = { blobs: [], files: [], chunks: 0, max_deviation: null };
-  const wanted = Math.max(0, Math.floor(options.reembed ?? 0));
-  if (wanted > 0) {
-    const eligible = pending().filter((s) => s.spansChecked && models.get(s.file.modelDir)?.provider !== undefined);
-    const isEligible = new Set(eligible);
-    const notEligible = new Map<string, number>();
-    for (const s of pending()) if (!isEligible.has(s)) notEligible.set(s.file.modelDir, (notEligible.get(s.file.modelDir) ?? 0) + 1);
-    for (const [modelDir, count] of notEligible) {
-      const facts = models.get(modelDir);
-      const why =
-        facts?.provider === undefined
-          ? (facts?.unavailable ?? 'the model cannot be called here')
-          : otherChunker.has(modelDir)
-            ? 'made by another chunker, or their blobs could not be read'
-            : 'their blobs could not be read';
-      warn(join(options.dir, modelDir), `${count} files not eligible for re-embedding: ${why}`);
+  /** Spans against the blob, for files made by the chunker in use now; each blob is read and chunked once. */
+  async checkSpans(): Promise<void> {
+    const byBlob = new Map<string, FileState[]>();
+    for (const s of this.pending()) {
+      const signature = this.signatures.get(s.file.modelDir);
+      if (!this.origins.has(s.file.sha) || signature === undefined) continue;
+      if (s.chunker !== signature) {
+        s.unchecked = 'made by another chunker';
+        this.warn(s.file.path, `made by another chunker (${s.chunker ?? '?'}; the index now uses ${signature}); spans not checked`);
+        continue;
+      }
+      byBlob.set(s.file.sha, [...(byBlob.get(s.file.sha) ?? []), s]);
     }
-    const picks = (options.pick ?? pickRandom)(eligible.length, wanted)
+    let chunked = 0;
+    for await (const { sha, content } of blobContents(this.repo, byBlob.keys(), this.origins)) {
+      this.throwIfAborted();
+      this.options.onProgress?.('chunking', ++chunked, byBlob.size);
+      const group = byBlob.get(sha) ?? [];
+      if (content === null) {
+        for (const s of group) s.bad = `blob ${sha} could not be read`;
+        continue;
+      }
+      const text = content.toString('utf8');
+      const bySignature = new Map<string, Chunk[]>();
+      for (const s of group) {
+        const chunker = this.models.get(s.file.modelDir)?.chunker;
+        const signature = this.signatures.get(s.file.modelDir);
+        if (chunker === undefined || signature === undefined) continue;
+        let chunks = bySignature.get(signature);
+        if (chunks === undefined) {
+          chunks = chunkText(text, chunker);
+          bySignature.set(signature, chunks);
+        }
+        const mismatch = compareSpans(s.spans ?? [], chunks);
+        if (mismatch !== undefined) s.bad = `spans do not match the blob: ${mismatch}`;
+        else s.spansChecked = true;
+      }
+    }
+  }
+
+  /** `wanted` files picked among those whose spans were checked and whose model can be called, re-embedded, compared by cosine. */
+  async reembedSample(wanted: number): Promise<void> {
+    if (wanted === 0) return;
+    const eligible: FileState[] = [];
+    const skipped = new Map<string, number>();
+    for (const s of this.pending()) {
+      const facts = this.models.get(s.file.modelDir);
+      if (s.spansChecked && facts?.provider !== undefined) {
+        eligible.push(s);
+        continue;
+      }
+      const why = facts?.provider === undefined ? (facts?.unavailable ?? 'the model cannot be called here') : (s.unchecked ?? 'spans not checked');
+      const key = `${s.file.modelDir}\0${why}`;
+      skipped.set(key, (skipped.get(key) ?? 0) + 1);
+    }
+    for (const [key, count] of skipped) {
+      const [modelDir = '', why = ''] = key.split('\0');
+      this.warn(join(this.options.dir, modelDir), `${count} files not eligible for re-embedding: ${why}`);
+    }
+    const picks = (this.options.pick ?? pickRandom)(eligible.length, wanted)
       .map((i) => eligible[i])
       .filter((s): s is FileState => s !== undefined)
-      .sort((a, b) => (a.display < b.display ? -1 : a.display > b.display ? 1 : 0));
-    await reembedFiles(repo, picks, models, origins, reembedded, (done) => {
-      throwIfAborted();
-      options.onProgress?.('re-embedding', done, picks.length);
-    }, options.signal);
+      .sort(byDisplay);
+    await reembedFiles(this.repo, picks, this.models, this.origins, this.reembedded, (done) => {
+      this.throwIfAborted();
+      this.options.onProgress?.('re-embedding', done, picks.length);
+    }, this.options.signal);
   }
 
-  const bad = [...invalid, ...states.filter((s) => s.bad !== undefined).map((s) => ({ path: s.display, reason: s.bad as string }))];
-  bad.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const passed = states.filter((s) => s.bad === undefined).map((s) => s.display);
-  return { files: passed.length + bad.length, ok: passed.length, bad, warnings, reembedded, passed };
+  report(): VerifyReport {
+    const bad = [...this.invalid, ...this.states.filter((s) => s.bad !== undefined).map((s) => ({ path: s.display, reason: s.bad as string }))];
+    bad.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const passed = this.pending().map((s) => s.display);
+    return { files: passed.length + bad.length, ok: passed.length, bad, warnings: this.warnings, reembedded: this.reembedded, passed };
+  }
 }
 
 /** Blob contents in the order asked: committed ones through one cat-file process, uncommitted ones from disk. */
