@@ -193,6 +193,23 @@ function sectionMap(doc: Document, section: string, origin: string, create: bool
   return map;
 }
 
+/**
+ * The parser keeps a blank line after a section either as the end of that section's last comment or
+ * as the next key's `spaceBefore`. Moving keys around can leave both (two blank lines) or a blank line
+ * at the very end; this puts back one blank line between sections and none after the last.
+ */
+function tidyBlankLines(doc: Document): void {
+  const top = topLevel(doc, false);
+  if (!top) return;
+  top.items.forEach((pair, index) => {
+    const value = holder(pair.value);
+    if (!value?.comment?.endsWith('\n')) return;
+    const next = holder(top.items[index + 1]?.key);
+    if (next === undefined) value.comment = value.comment.replace(/\n+$/, '');
+    else if (next.spaceBefore) next.spaceBefore = false;
+  });
+}
+
 function rawEntries(text: string): Map<string, string> {
   const entries = new Map<string, string>();
   const doc: unknown = parseYaml(text);
@@ -271,6 +288,7 @@ export function setSettingInText(text: string | undefined, key: string, value: u
       if (next) next.spaceBefore = true;
     }
   }
+  tidyBlankLines(doc);
   const after = doc.toString(OUTPUT);
   checkEdit(before, after, key, value, origin);
   return { text: after, previous };
@@ -299,6 +317,7 @@ export function unsetSettingInText(text: string, key: string, origin: string): U
       top.items[sectionIndex]!.value = empty;
     }
   }
+  tidyBlankLines(doc);
   const top = topLevel(doc, false)!;
   // With no section left, yaml would print `{}`; the file keeps only its comments, if any.
   const after = top.items.length > 0 ? doc.toString(OUTPUT) : commentsOnly(doc.commentBefore, top.commentBefore, top.comment, doc.comment);

@@ -163,6 +163,15 @@ describe('edge cases', () => {
     expect(parseYaml(kept)).toEqual({ search: null, cache: { encoding: 'f16' } });
   });
 
+  it('keeps one blank line between sections as they come and go, and none at the end', () => {
+    const file = 'search:\n  limit: 15\n  # mode: text\n';
+    const added = setSettingInText(file, 'index.exclude', ['a'], 'f').text;
+    expect(added).toBe('search:\n  limit: 15\n  # mode: text\n\nindex:\n  exclude: [a]\n');
+    expect(unsetSettingInText(added, 'index.exclude', 'f').text).toBe(file);
+    const three = 'model:\n  embedding: x\n  # c\n\nsearch:\n  limit: 1\n\ncache:\n  encoding: f16\n';
+    expect(unsetSettingInText(three, 'search.limit', 'f').text).toBe('model:\n  embedding: x\n  # c\n\ncache:\n  encoding: f16\n');
+  });
+
   it('reports an unset of a key the file does not set, and changes nothing', () => {
     for (const text of ['', 'search:\n  limit: 3\n', 'search:\n', '# only comments\n']) {
       expect(unsetSettingInText(text, 'search.mode', 'f')).toEqual({ text, removed: false, previous: undefined });
