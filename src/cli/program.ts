@@ -3,6 +3,7 @@ import { ExitCode, exitCodeOf } from '../errors.js';
 import { packageVersion } from '../version.js';
 import { cacheCommand } from './commands/cache-command.js';
 import { clearCommand } from './commands/clear-command.js';
+import { configCommand } from './commands/config-command.js';
 import { indexCommand } from './commands/index-command.js';
 import { mcpCommand } from './commands/mcp-command.js';
 import { searchCommand } from './commands/search-command.js';
@@ -19,7 +20,7 @@ export function buildProgram(): Command {
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const command of [indexCommand(), searchCommand(), statusCommand(), cacheCommand(), clearCommand(), mcpCommand()]) program.addCommand(command.exitOverride());
+  for (const command of [indexCommand(), searchCommand(), statusCommand(), configCommand(), cacheCommand(), clearCommand(), mcpCommand()]) program.addCommand(command.exitOverride());
   return program;
 }
 

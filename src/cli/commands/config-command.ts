@@ -1,0 +1,346 @@
+/**
+ * `gitctx config`: read and change settings. Values are checked against the schema before any file
+ * is touched, files are edited in place with their comments kept, and a secret is shown masked in
+ * every line this command prints, errors included.
+ *
+ * stdout carries results only (`get`'s value, `list`'s table or JSON); what `init`, `set` and `unset`
+ * did is said on stderr.
+ */
+import { Command } from 'commander';
+import type * as ConfigIndex from '../../config/index.js';
+import { GitctxError, NotARepositoryError, UsageError } from '../../errors.js';
+
+type ConfigModule = typeof ConfigIndex;
+
+interface ScopeFlags {
+  user?: boolean;
+}
+
+const SUBCOMMANDS = 'init, get, set, unset or list';
+
+function say(line: string): void {
+  process.stderr.write(`gitctx: ${line}\n`);
+}
+
+/**
+ * Runs an action with a list it fills with the secrets it learns (env keys, a key being set, keys
+ * read from files); any error leaving it has those replaced by their masked form.
+ */
+function guarded<A extends unknown[]>(action: (secrets: string[], ...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    const secrets: string[] = [];
+    try {
+      await action(secrets, ...args);
+    } catch (err) {
+      throw await redacted(err, secrets);
+    }
+  };
+}
+
+async function redacted(err: unknown, secrets: readonly string[]): Promise<unknown> {
+  if (!(err instanceof Error) || secrets.length === 0) return err;
+  const { redactSecrets } = await import('../../embed/mask.js');
+  const message = redactSecrets(err.message, secrets);
+  if (message === err.message) return err;
+  // No `cause`: it would carry the unmasked text to anyone who prints the chain.
+  if (err instanceof GitctxError) return new GitctxError(message, err.exitCode);
+  return Object.assign(new Error(message), { code: (err as NodeJS.ErrnoException).code });
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The secrets this run could echo: from the environment, and from the user file read leniently (no
+ * permission check, no validation), because the file being broken must not stop its keys being masked
+ * in the error that says so.
+ */
+async function loadConfig(secrets: string[]): Promise<ConfigModule> {
+  const [config, { readFile }, { parseDocument }] = await Promise.all([
+    import('../../config/index.js'),
+    import('node:fs/promises'),
+    import('yaml'),
+  ]);
+  for (const key of config.SECRET_KEYS) {
+    for (const name of [config.envNameOf(key), ...[...config.ENV_ALIASES].filter(([, k]) => k === key).map(([n]) => n)]) {
+      const value = process.env[name];
+      if (value !== undefined && value !== '') secrets.push(value);
+    }
+  }
+  const text = await readFile(config.userConfigPath(), 'utf8').catch((err: NodeJS.ErrnoException) => {
+    // Missing or unreadable: the commands that need the file report that themselves.
+    if (typeof err.code === 'string') return undefined;
+    throw err;
+  });
+  if (text !== undefined) {
+    const doc = parseDocument(text);
+    for (const key of config.SECRET_KEYS) {
+      const value: unknown = doc.getIn(key.split('.'));
+      if (typeof value === 'string' && value !== '') secrets.push(value);
+    }
+  }
+  return config;
+}
+
+/** The repository around the working directory; with `userFile` (named in the message), "not a repository" is exit 3. */
+async function repoRoot(required?: { userFile: string }): Promise<string | undefined> {
+  const { openRepository } = await import('../../git/index.js');
+  try {
+    return (await openRepository(process.cwd())).root;
+  } catch (err) {
+    if (!(err instanceof NotARepositoryError)) throw err;
+    if (required === undefined) return undefined;
+    throw new NotARepositoryError(`${err.message}; repo settings live in a repository's .gitctx/config.yml (--user edits ${required.userFile})`);
+  }
+}
+
+interface Target {
+  scope: 'repo' | 'user';
+  path: string;
+  root?: string;
+}
+
+async function targetFile(config: ConfigModule, flags: ScopeFlags): Promise<Target> {
+  if (flags.user) return { scope: 'user', path: config.userConfigPath() };
+  const root = (await repoRoot({ userFile: config.userConfigPath() }))!;
+  return { scope: 'repo', path: config.repoConfigPath(root), root };
+}
+
+/** API keys may not go in the committed file: say so before anything else, and without the value. */
+function assertScopeAllowed(config: ConfigModule, key: string, flags: ScopeFlags, verb: 'set' | 'unset'): void {
+  const section = key.split('.')[0] ?? '';
+  if (!flags.user && config.USER_ONLY_SECTIONS.has(section)) {
+    throw new UsageError(
+      `${key} lives only in the user file, because .gitctx/config.yml is committed: run \`gitctx config ${verb} --user ${key}${verb === 'set' ? ' VALUE' : ''}\``,
+    );
+  }
+}
+
+async function createGitctxDir(target: Target): Promise<void> {
+  if (target.root === undefined) return;
+  const [{ ensureGitctxDir }, { join }] = await Promise.all([import('../context.js'), import('node:path')]);
+  await ensureGitctxDir(join(target.root, '.gitctx'));
+}
+
+/**
+ * After a write, says when the new value still does not apply here (a later layer sets the key) or when the
+ * settings as a whole no longer load, which the next command would otherwise report out of context.
+ */
+async function reportEffective(config: ConfigModule, key: string, target: Target, secrets: string[], done: string, verb: 'set' | 'unset'): Promise<void> {
+  const root = target.root ?? (await repoRoot());
+  let resolved: Awaited<ReturnType<ConfigModule['loadSettings']>>;
+  try {
+    resolved = await config.loadSettings(root === undefined ? {} : { repoRoot: root });
+  } catch (err) {
+    if (!(err instanceof GitctxError)) throw err;
+    say(`${done}; warning: settings do not load: ${((await redacted(err, secrets)) as Error).message}`);
+    return;
+  }
+  const source = resolved.sources.get(key) ?? 'default';
+  const value = config.formatSettingValue(key, config.settingValue(resolved.settings, key)) ?? '(unset)';
+  const order = ['default', 'repo', 'user', 'env', 'flag'];
+  if (order.indexOf(source) > order.indexOf(target.scope)) {
+    const origin = source === 'env' ? `$${config.envVariableFor(key, process.env) ?? 'environment'}` : config.userConfigPath();
+    say(`${done}; note: ${key} is still ${value} here, from ${origin}, which takes precedence`);
+  } else {
+    say(verb === 'unset' ? `${done}; now ${value} (${source})` : done);
+  }
+}
+
+async function runInit(secrets: string[], flags: ScopeFlags & { force?: boolean }): Promise<void> {
+  const config = await loadConfig(secrets);
+  const target = await targetFile(config, flags);
+  if (!flags.force && (await config.settingsFileExists(target.path))) {
+    throw new UsageError(
+      `${target.path} already exists; \`gitctx config set${flags.user ? ' --user' : ''} KEY VALUE\` changes one setting, --force replaces the file (its settings and comments are lost)`,
+    );
+  }
+  await createGitctxDir(target);
+  await config.writeSettingsText(target.path, config.configTemplate(target.scope), target.scope);
+  say(`wrote ${target.path}: every setting, commented out at its default`);
+}
+
+async function runGet(secrets: string[], key: string): Promise<void> {
+  const config = await loadConfig(secrets);
+  config.requireSettingKey(key);
+  const root = await repoRoot();
+  const resolved = await config.loadSettings(root === undefined ? {} : { repoRoot: root });
+  const text = config.formatSettingValue(key, config.settingValue(resolved.settings, key));
+  // Unset and optional: no output at all, so `$(gitctx config get KEY)` is simply empty.
+  if (text !== undefined) process.stdout.write(`${text}\n`);
+}
+
+async function runSet(secrets: string[], key: string, given: string, flags: ScopeFlags): Promise<void> {
+  const config = await loadConfig(secrets);
+  config.requireSettingKey(key);
+  assertScopeAllowed(config, key, flags, 'set');
+  // `-` reads a secret from stdin, so it stays out of shell history and the process list.
+  const value = config.SECRET_KEYS.has(key) && given === '-' ? (await readStdin()).replace(/\r?\n$/, '') : given;
+  if (config.SECRET_KEYS.has(key)) secrets.push(value);
+  const parsed = config.parseSettingString(key, value, given === '-' ? 'stdin' : 'the command line');
+  const target = await targetFile(config, flags);
+  const before = await config.readSettingsText(target.path, target.scope);
+  const { text } = config.setSettingInText(before, key, parsed, target.path);
+  if (text !== before) {
+    await createGitctxDir(target);
+    await config.writeSettingsText(target.path, text, target.scope);
+  }
+  const shown = config.formatSettingValue(key, parsed) ?? '';
+  await reportEffective(config, key, target, secrets, `set ${key} = ${shown} in ${target.path}`, 'set');
+}
+
+async function runUnset(secrets: string[], key: string, flags: ScopeFlags): Promise<void> {
+  const config = await loadConfig(secrets);
+  config.requireSettingKey(key);
+  assertScopeAllowed(config, key, flags, 'unset');
+  const target = await targetFile(config, flags);
+  const before = await config.readSettingsText(target.path, target.scope);
+  const result = before === undefined ? undefined : config.unsetSettingInText(before, key, target.path);
+  if (!result?.removed) {
+    say(`${key} is not set in ${target.path}; nothing to do`);
+    return;
+  }
+  await config.writeSettingsText(target.path, result.text, target.scope);
+  await reportEffective(config, key, target, secrets, `unset ${key} in ${target.path}`, 'unset');
+}
+
+async function runList(secrets: string[], flags: ScopeFlags & { json?: boolean }): Promise<void> {
+  const config = await loadConfig(secrets);
+  const userFile = config.userConfigPath();
+  const root = flags.user ? undefined : await repoRoot();
+  const repoFile = root === undefined ? undefined : config.repoConfigPath(root);
+  let entries;
+  if (flags.user) {
+    const layer = await config.readSettingsFile(userFile, 'user');
+    entries = config.fileEntries(layer.values, 'user', userFile);
+  } else {
+    const resolved = await config.loadSettings(root === undefined ? {} : { repoRoot: root });
+    entries = config.settingEntries(resolved, { ...(repoFile !== undefined ? { repoFile } : {}), userFile, env: process.env });
+  }
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ repo_file: repoFile ?? null, user_file: userFile, settings: entries })}\n`);
+    return;
+  }
+  if (entries.length === 0) say(`${userFile} sets nothing`);
+  process.stdout.write(config.formatSettingsTable(entries));
+}
+
+const KEY_HELP = 'section.key, e.g. search.limit (`gitctx config list` shows them all)';
+
+export function configCommand(): Command {
+  const init = new Command('init')
+    .description('write a settings file with every key commented out at its default, each with a one-line explanation')
+    .option('--user', 'write the user file (~/.gitctx/config.yml, or $GITCTX_HOME/config.yml; mode 0600) instead of the repo file')
+    .option('--force', 'replace an existing file (its settings and comments are lost)')
+    .addHelpText(
+      'after',
+      `
+Writes .gitctx/config.yml in the repository (committed, shared) unless --user. Refuses to replace an
+existing file without --force.
+
+Examples:
+  gitctx config init
+  gitctx config init --user
+  gitctx config init --force`,
+    )
+    .action(guarded(runInit));
+
+  const get = new Command('get')
+    .description('print the value that applies here, after every layer (secrets masked)')
+    .argument('<key>', KEY_HELP)
+    .addHelpText(
+      'after',
+      `
+Lists print comma-separated (a JSON array if empty or an item holds a comma), the form \`set\` takes.
+An optional key that is not set prints nothing (exit 0). API keys print masked: sk-...xyz.
+
+Examples:
+  gitctx config get search.limit
+  gitctx config get index.exclude
+  gitctx config get api_keys.openai      # masked`,
+    )
+    .action(guarded(runGet));
+
+  const set = new Command('set')
+    .description('set a key in the repo file (or the user file with --user), keeping the file\'s comments')
+    .argument('<key>', KEY_HELP)
+    .argument('<value>', 'the value; a list is comma-separated or a JSON array; for api_keys.*, - reads it from stdin')
+    .option('--user', 'edit the user file (~/.gitctx/config.yml, mode 0600): required for api_keys.*')
+    .addHelpText(
+      'after',
+      `
+The value is checked first: an unknown key or a bad value exits 2 with the valid keys or values.
+What was set is said on stderr (API keys masked), with a note when a later layer still overrides it.
+
+Examples:
+  gitctx config set search.limit 20
+  gitctx config set model.embedding text-embedding-3-small
+  gitctx config set index.exclude 'docs/**,*.snap'
+  gitctx config set index.exclude '["*.{js,ts}", "vendor/**"]'
+  gitctx config set --user api_keys.openai - < key.txt    # not in shell history`,
+    )
+    .action(guarded(runSet));
+
+  const unset = new Command('unset')
+    .description('remove a key from the repo file (or the user file with --user), so the next layer down applies')
+    .argument('<key>', KEY_HELP)
+    .option('--user', 'edit the user file (~/.gitctx/config.yml)')
+    .addHelpText(
+      'after',
+      `
+The key's comments stay. A key that the file does not set is not an error.
+
+Examples:
+  gitctx config unset search.limit
+  gitctx config unset --user api_keys.openai`,
+    )
+    .action(guarded(runUnset));
+
+  const list = new Command('list')
+    .description('show every key with its value and source (default, repo, user, env or flag); secrets masked')
+    .option('--user', 'show only what the user file sets')
+    .option('--json', 'print one JSON document: {"repo_file", "user_file", "settings": [{"key", "value", "source", "origin", "description"}]}')
+    .addHelpText(
+      'after',
+      `
+Works outside a repository too (then no repo layer applies). An unset optional key shows "(unset)".
+
+Examples:
+  gitctx config list
+  gitctx config list --user
+  gitctx config list --json | jq '.settings[] | select(.source != "default")'`,
+    )
+    .action(guarded(runList));
+
+  const config = new Command('config')
+    .helpOption('-h, --help', 'show help')
+    .description('read and change settings: .gitctx/config.yml (repo), ~/.gitctx/config.yml (user), GITCTX_<SECTION>__<KEY> (env)')
+    .usage('<command> [options]')
+    .argument('[command]')
+    .addHelpText(
+      'after',
+      `
+Precedence: defaults < .gitctx/config.yml < ~/.gitctx/config.yml ($GITCTX_HOME moves it) <
+GITCTX_<SECTION>__<KEY> (e.g. GITCTX_SEARCH__LIMIT=20; OPENAI_API_KEY, OPENAI_BASE_URL too) < flags.
+
+Examples:
+  gitctx config init
+  gitctx config list
+  gitctx config get search.mode
+  gitctx config set search.limit 20
+  gitctx config set --user api_keys.openai sk-...
+  gitctx config unset search.limit`,
+    )
+    .action((command: string | undefined) => {
+      throw new UsageError(
+        command === undefined
+          ? `config needs a command: ${SUBCOMMANDS} (gitctx config --help)`
+          : `unknown config command "${command}": use ${SUBCOMMANDS}`,
+      );
+    });
+  for (const sub of [init, get, set, unset, list]) config.addCommand(sub.helpOption('-h, --help', 'show help').exitOverride());
+  return config;
+}
