@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { ExitCode, exitCodeOf } from '../errors.js';
+import { ExitCode, exitCodeOf, GitctxError } from '../errors.js';
 import { packageVersion } from '../version.js';
 import { cacheCommand } from './commands/cache-command.js';
 import { clearCommand } from './commands/clear-command.js';
@@ -35,7 +35,9 @@ export function reportError(err: unknown): number {
   }
   const code = exitCodeOf(err);
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`gitctx: ${code === ExitCode.unexpected ? 'unexpected error: ' : ''}${firstLine(message)}\n`);
+  // Our own errors say what happened; anything else is a bug or an environment failure.
+  const prefix = err instanceof GitctxError || code !== ExitCode.unexpected ? '' : 'unexpected error: ';
+  process.stderr.write(`gitctx: ${prefix}${firstLine(message)}\n`);
   if (process.env.GITCTX_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   return code;
 }
