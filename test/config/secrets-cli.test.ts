@@ -2,7 +2,7 @@
  * API keys are shown masked (first and last three characters) everywhere: every config subcommand, on
  * success and on failure, with a key in the user file and another in OPENAI_API_KEY.
  */
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -13,6 +13,7 @@ const FILE_KEY = 'sk-file-Q7v2Lm9XwR4tZp8K';
 const ENV_KEY = 'sk-env-H3jN6bYc1Vd5Fg0S';
 const NEW_KEY = 'sk-new-T2kP9sWq4Ex7Ru1M';
 const RAW = [FILE_KEY, ENV_KEY, NEW_KEY];
+const USER_FILE = `# my keys\napi_keys:\n  openai: ${FILE_KEY}\nsearch:\n  limit: 12\n`;
 /** What each of them may be shown as. */
 const MASKED = { file: 'sk-...p8K', env: 'sk-...g0S', new: 'sk-...u1M' };
 
@@ -24,7 +25,7 @@ beforeEach(() => {
   repo = makeRepo({ files: { 'a.ts': 'export {};\n' } });
   temp = makeTempDir('gitctx-secrets-');
   home = join(temp.dir, '.gitctx');
-  writeUser(`# my keys\napi_keys:\n  openai: ${FILE_KEY}\nsearch:\n  limit: 12\n`);
+  writeUser(USER_FILE);
 });
 
 afterEach(() => {
@@ -65,6 +66,16 @@ const cases: [string, Case][] = [
   ['set of another key', { args: ['set', 'search.limit', '5'], code: 0, withEnvKey: true }],
   ['a key pasted as the value of another key', { args: ['set', 'search.format', ENV_KEY], code: 2, shows: MASKED.env, withEnvKey: true }],
   ['a user-file key pasted as a value', { args: ['set', '--user', 'model.base_url', FILE_KEY], code: 2, shows: MASKED.file }],
+  ['a key stored under another key', { args: ['set', 'model.embedding', ENV_KEY], code: 2, shows: MASKED.env, withEnvKey: true }],
+  ['a user-file key stored under another key', { args: ['set', '--user', 'model.embedding', FILE_KEY], code: 2, shows: MASKED.file }],
+  [
+    'a key already committed under another key, read back',
+    { args: ['get', 'model.embedding'], code: 0, shows: MASKED.env, withEnvKey: true, repoFile: `model:\n  embedding: ${ENV_KEY}\n` },
+  ],
+  [
+    'a key already committed under another key, listed',
+    { args: ['list', '--json'], code: 0, shows: MASKED.env, withEnvKey: true, repoFile: `model:\n  embedding: ${ENV_KEY}\n` },
+  ],
   ['a key pasted as a key', { args: ['get', ENV_KEY], code: 2, shows: MASKED.env, withEnvKey: true }],
   ['unset --user, env still winning', { args: ['unset', '--user', 'api_keys.openai'], code: 0, shows: MASKED.env, withEnvKey: true }],
   ['unset in the committed file', { args: ['unset', 'api_keys.openai'], code: 2, withEnvKey: true }],
@@ -106,12 +117,20 @@ describe('API keys never appear whole', () => {
       expect(output).not.toContain(raw.slice(3, -3));
     }
     if (c.shows !== undefined) expect(output).toContain(c.shows);
+    if (c.code !== 0) expect(readFileSync(join(home, 'config.yml'), 'utf8')).toBe(c.userFile?.text ?? USER_FILE);
+  });
+
+  it('refuses to store a known key under another key, saying where keys go', async () => {
+    const result = await runCli(['config', 'set', 'model.embedding', ENV_KEY], { cwd: repo.dir, env: { GITCTX_HOME: home, OPENAI_API_KEY: ENV_KEY } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`gitctx: refusing to write an API key (${MASKED.env}) as model.embedding: keys go only in api_keys.*, in the user file\n`);
+    expect(existsSync(join(repo.dir, '.gitctx', 'config.yml'))).toBe(false);
   });
 
   it('writes the key itself to the user file, only there', async () => {
     const result = await runCli(['config', 'set', '--user', 'api_keys.openai', '-'], { cwd: repo.dir, env: { GITCTX_HOME: home }, input: NEW_KEY });
     expect(result.code).toBe(0);
-    expect(readFileSync(join(home, 'config.yml'), 'utf8')).toBe(`# my keys\napi_keys:\n  openai: ${NEW_KEY}\nsearch:\n  limit: 12\n`);
+    expect(readFileSync(join(home, 'config.yml'), 'utf8')).toBe(USER_FILE.replace(FILE_KEY, NEW_KEY));
     expect(result.stderr).toBe(`gitctx: set api_keys.openai = ${MASKED.new} in ${join(home, 'config.yml')}\n`);
   });
 });

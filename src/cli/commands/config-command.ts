@@ -8,6 +8,7 @@
  */
 import { Command } from 'commander';
 import type * as ConfigIndex from '../../config/index.js';
+import { maskSecret, redactSecrets } from '../../embed/mask.js';
 import { GitctxError, NotARepositoryError, UsageError } from '../../errors.js';
 
 type ConfigModule = typeof ConfigIndex;
@@ -18,33 +19,45 @@ interface ScopeFlags {
 
 const SUBCOMMANDS = 'init, get, set, unset or list';
 
-function say(line: string): void {
-  process.stderr.write(`gitctx: ${line}\n`);
+/**
+ * One run's output. Every line, on stdout or stderr, error or not, passes through the masking of the
+ * secrets the run has learnt (env keys, keys in the user file, a key being set).
+ */
+class Output {
+  readonly secrets: string[] = [];
+
+  mask(text: string): string {
+    return redactSecrets(text, this.secrets);
+  }
+
+  print(text: string): void {
+    process.stdout.write(this.mask(text));
+  }
+
+  say(line: string): void {
+    process.stderr.write(`gitctx: ${this.mask(line)}\n`);
+  }
+
+  /** The error with its message masked; the entry point prints it. */
+  masked(err: unknown): unknown {
+    if (!(err instanceof Error)) return err;
+    const message = this.mask(err.message);
+    if (message === err.message) return err;
+    // No `cause`: it would carry the unmasked text to anyone who prints the chain.
+    if (err instanceof GitctxError) return new GitctxError(message, err.exitCode);
+    return Object.assign(new Error(message), { code: (err as NodeJS.ErrnoException).code });
+  }
 }
 
-/**
- * Runs an action with a list it fills with the secrets it learns (env keys, a key being set, keys
- * read from files); any error leaving it has those replaced by their masked form.
- */
-function guarded<A extends unknown[]>(action: (secrets: string[], ...args: A) => Promise<void>): (...args: A) => Promise<void> {
+function guarded<A extends unknown[]>(action: (out: Output, ...args: A) => Promise<void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
-    const secrets: string[] = [];
+    const out = new Output();
     try {
-      await action(secrets, ...args);
+      await action(out, ...args);
     } catch (err) {
-      throw await redacted(err, secrets);
+      throw out.masked(err);
     }
   };
-}
-
-async function redacted(err: unknown, secrets: readonly string[]): Promise<unknown> {
-  if (!(err instanceof Error) || secrets.length === 0) return err;
-  const { redactSecrets } = await import('../../embed/mask.js');
-  const message = redactSecrets(err.message, secrets);
-  if (message === err.message) return err;
-  // No `cause`: it would carry the unmasked text to anyone who prints the chain.
-  if (err instanceof GitctxError) return new GitctxError(message, err.exitCode);
-  return Object.assign(new Error(message), { code: (err as NodeJS.ErrnoException).code });
 }
 
 async function readStdin(): Promise<string> {
@@ -58,7 +71,7 @@ async function readStdin(): Promise<string> {
  * permission check, no validation), because the file being broken must not stop its keys being masked
  * in the error that says so.
  */
-async function loadConfig(secrets: string[]): Promise<ConfigModule> {
+async function loadConfig(out: Output): Promise<ConfigModule> {
   const [config, { readFile }, { parseDocument }] = await Promise.all([
     import('../../config/index.js'),
     import('node:fs/promises'),
@@ -67,7 +80,7 @@ async function loadConfig(secrets: string[]): Promise<ConfigModule> {
   for (const key of config.SECRET_KEYS) {
     for (const name of [config.envNameOf(key), ...[...config.ENV_ALIASES].filter(([, k]) => k === key).map(([n]) => n)]) {
       const value = process.env[name];
-      if (value !== undefined && value !== '') secrets.push(value);
+      if (value !== undefined && value !== '') out.secrets.push(value);
     }
   }
   const text = await readFile(config.userConfigPath(), 'utf8').catch((err: NodeJS.ErrnoException) => {
@@ -79,7 +92,7 @@ async function loadConfig(secrets: string[]): Promise<ConfigModule> {
     const doc = parseDocument(text);
     for (const key of config.SECRET_KEYS) {
       const value: unknown = doc.getIn(key.split('.'));
-      if (typeof value === 'string' && value !== '') secrets.push(value);
+      if (typeof value === 'string' && value !== '') out.secrets.push(value);
     }
   }
   return config;
@@ -129,14 +142,14 @@ async function createGitctxDir(target: Target): Promise<void> {
  * After a write, says when the new value still does not apply here (a later layer sets the key) or when the
  * settings as a whole no longer load, which the next command would otherwise report out of context.
  */
-async function reportEffective(config: ConfigModule, key: string, target: Target, secrets: string[], done: string, verb: 'set' | 'unset'): Promise<void> {
+async function reportEffective(config: ConfigModule, key: string, target: Target, out: Output, done: string, verb: 'set' | 'unset'): Promise<void> {
   const root = target.root ?? (await repoRoot());
   let resolved: Awaited<ReturnType<ConfigModule['loadSettings']>>;
   try {
     resolved = await config.loadSettings(root === undefined ? {} : { repoRoot: root });
   } catch (err) {
     if (!(err instanceof GitctxError)) throw err;
-    say(`${done}; warning: settings do not load: ${((await redacted(err, secrets)) as Error).message}`);
+    out.say(`${done}; warning: settings do not load: ${(out.masked(err) as Error).message}`);
     return;
   }
   const source = resolved.sources.get(key) ?? 'default';
@@ -144,14 +157,14 @@ async function reportEffective(config: ConfigModule, key: string, target: Target
   const order = ['default', 'repo', 'user', 'env', 'flag'];
   if (order.indexOf(source) > order.indexOf(target.scope)) {
     const origin = source === 'env' ? `$${config.envVariableFor(key, process.env) ?? 'environment'}` : config.userConfigPath();
-    say(`${done}; note: ${key} is still ${value} here, from ${origin}, which takes precedence`);
+    out.say(`${done}; note: ${key} is still ${value} here, from ${origin}, which takes precedence`);
   } else {
-    say(verb === 'unset' ? `${done}; now ${value} (${source})` : done);
+    out.say(verb === 'unset' ? `${done}; now ${value} (${source})` : done);
   }
 }
 
-async function runInit(secrets: string[], flags: ScopeFlags & { force?: boolean }): Promise<void> {
-  const config = await loadConfig(secrets);
+async function runInit(out: Output, flags: ScopeFlags & { force?: boolean }): Promise<void> {
+  const config = await loadConfig(out);
   const target = await targetFile(config, flags);
   if (!flags.force && (await config.settingsFileExists(target.path))) {
     throw new UsageError(
@@ -160,26 +173,30 @@ async function runInit(secrets: string[], flags: ScopeFlags & { force?: boolean 
   }
   await createGitctxDir(target);
   await config.writeSettingsText(target.path, config.configTemplate(target.scope), target.scope);
-  say(`wrote ${target.path}: every setting, commented out at its default`);
+  out.say(`wrote ${target.path}: every setting, commented out at its default`);
 }
 
-async function runGet(secrets: string[], key: string): Promise<void> {
-  const config = await loadConfig(secrets);
+async function runGet(out: Output, key: string): Promise<void> {
+  const config = await loadConfig(out);
   config.requireSettingKey(key);
   const root = await repoRoot();
   const resolved = await config.loadSettings(root === undefined ? {} : { repoRoot: root });
   const text = config.formatSettingValue(key, config.settingValue(resolved.settings, key));
   // Unset and optional: no output at all, so `$(gitctx config get KEY)` is simply empty.
-  if (text !== undefined) process.stdout.write(`${text}\n`);
+  if (text !== undefined) out.print(`${text}\n`);
 }
 
-async function runSet(secrets: string[], key: string, given: string, flags: ScopeFlags): Promise<void> {
-  const config = await loadConfig(secrets);
+async function runSet(out: Output, key: string, given: string, flags: ScopeFlags): Promise<void> {
+  const config = await loadConfig(out);
   config.requireSettingKey(key);
   assertScopeAllowed(config, key, flags, 'set');
   // `-` reads a secret from stdin, so it stays out of shell history and the process list.
   const value = config.SECRET_KEYS.has(key) && given === '-' ? (await readStdin()).replace(/\r?\n$/, '') : given;
-  if (config.SECRET_KEYS.has(key)) secrets.push(value);
+  if (config.SECRET_KEYS.has(key)) out.secrets.push(value);
+  else if (out.secrets.includes(value.trim())) {
+    // A key pasted into the wrong setting would be written in clear, in the repo's case into a committed file.
+    throw new UsageError(`refusing to write an API key (${maskSecret(value.trim())}) as ${key}: keys go only in api_keys.*, in the user file`);
+  }
   const parsed = config.parseSettingString(key, value, given === '-' ? 'stdin' : 'the command line');
   const target = await targetFile(config, flags);
   const before = await config.readSettingsText(target.path, target.scope);
@@ -189,26 +206,26 @@ async function runSet(secrets: string[], key: string, given: string, flags: Scop
     await config.writeSettingsText(target.path, text, target.scope);
   }
   const shown = config.formatSettingValue(key, parsed) ?? '';
-  await reportEffective(config, key, target, secrets, `set ${key} = ${shown} in ${target.path}`, 'set');
+  await reportEffective(config, key, target, out, `set ${key} = ${shown} in ${target.path}`, 'set');
 }
 
-async function runUnset(secrets: string[], key: string, flags: ScopeFlags): Promise<void> {
-  const config = await loadConfig(secrets);
+async function runUnset(out: Output, key: string, flags: ScopeFlags): Promise<void> {
+  const config = await loadConfig(out);
   config.requireSettingKey(key);
   assertScopeAllowed(config, key, flags, 'unset');
   const target = await targetFile(config, flags);
   const before = await config.readSettingsText(target.path, target.scope);
   const result = before === undefined ? undefined : config.unsetSettingInText(before, key, target.path);
   if (!result?.removed) {
-    say(`${key} is not set in ${target.path}; nothing to do`);
+    out.say(`${key} is not set in ${target.path}; nothing to do`);
     return;
   }
   await config.writeSettingsText(target.path, result.text, target.scope);
-  await reportEffective(config, key, target, secrets, `unset ${key} in ${target.path}`, 'unset');
+  await reportEffective(config, key, target, out, `unset ${key} in ${target.path}`, 'unset');
 }
 
-async function runList(secrets: string[], flags: ScopeFlags & { json?: boolean }): Promise<void> {
-  const config = await loadConfig(secrets);
+async function runList(out: Output, flags: ScopeFlags & { json?: boolean }): Promise<void> {
+  const config = await loadConfig(out);
   const userFile = config.userConfigPath();
   const root = flags.user ? undefined : await repoRoot();
   const repoFile = root === undefined ? undefined : config.repoConfigPath(root);
@@ -221,11 +238,11 @@ async function runList(secrets: string[], flags: ScopeFlags & { json?: boolean }
     entries = config.settingEntries(resolved, { ...(repoFile !== undefined ? { repoFile } : {}), userFile, env: process.env });
   }
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ repo_file: repoFile ?? null, user_file: userFile, settings: entries })}\n`);
+    out.print(`${JSON.stringify({ repo_file: repoFile ?? null, user_file: userFile, settings: entries })}\n`);
     return;
   }
-  if (entries.length === 0) say(`${userFile} sets nothing`);
-  process.stdout.write(config.formatSettingsTable(entries));
+  if (entries.length === 0) out.say(`${userFile} sets nothing`);
+  out.print(config.formatSettingsTable(entries));
 }
 
 const KEY_HELP = 'section.key, e.g. search.limit (`gitctx config list` shows them all)';
