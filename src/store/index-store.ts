@@ -20,6 +20,13 @@ export interface IndexMeta {
   chunks?: number;
   /** File versions the content stage left out, by file id, so no-op runs need not read them again. */
   skipped_files?: Record<string, string>;
+  /**
+   * The table's version when this file was written. A run that changed the table but
+   * stopped before its commit (kill -9, Ctrl+C, a full disk) leaves a newer version: its
+   * rows are in, but not the full-text index over them, so the next run must redo that
+   * even when it has nothing to add, or text search ranks with stale statistics.
+   */
+  table_version?: number;
 }
 
 export type IndexIdentity = Pick<IndexMeta, 'model' | 'dims' | 'chunker'>;
@@ -199,7 +206,9 @@ export class IndexStore {
       const db = await connectDb(dir);
       const table = await db.openTable(CHUNKS_TABLE);
       await table.countRows();
-      return new IndexStore(db, table, dir, meta, identity.dims);
+      const store = new IndexStore(db, table, dir, meta, identity.dims);
+      store.changed = meta?.table_version !== (await table.version());
+      return store;
     } catch (err) {
       warn(`index database unreadable (${(err as Error).message.split('\n')[0]}); rebuilding it from the cache`);
       await wipe(dir);
@@ -274,7 +283,7 @@ export class IndexStore {
    * Makes the run durable: remaining rows, the full-text index, compaction and
    * pruning of old table versions (so the directory does not grow run after run), then meta.json.
    */
-  async commit(meta: Omit<IndexMeta, 'schema_version' | 'updated_at'>): Promise<void> {
+  async commit(meta: Omit<IndexMeta, 'schema_version' | 'updated_at' | 'table_version'>): Promise<void> {
     await this.flush();
     if (this.changed || !(await this.hasTextIndex())) {
       if ((await this.table.countRows()) > 0) {
@@ -287,7 +296,8 @@ export class IndexStore {
       }
       await lanceWrite(this.dir, () => this.table.optimize({ cleanupOlderThan: new Date(), deleteUnverified: true }));
     }
-    await writeIndexMeta(this.dir, { schema_version: SCHEMA_VERSION, ...meta, updated_at: new Date().toISOString() });
+    const table_version = await this.table.version();
+    await writeIndexMeta(this.dir, { schema_version: SCHEMA_VERSION, ...meta, table_version, updated_at: new Date().toISOString() });
     this.changed = false;
   }
 
