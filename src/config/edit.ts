@@ -9,6 +9,7 @@
 import { isCollection, isMap, isNode, isPair, isScalar, isSeq, parse as parseYaml, parseDocument, Scalar, YAMLMap } from 'yaml';
 import type { Document, Pair, ToStringOptions } from 'yaml';
 import { UsageError } from '../errors.js';
+import { settingsSchema } from './schema.js';
 
 /** No folding of long values, and `[a, b]` as `config init` writes lists. */
 const OUTPUT: ToStringOptions = { lineWidth: 0, flowCollectionPadding: false };
@@ -78,7 +79,7 @@ function parseSettingsDocument(text: string, origin: string): Document {
   const error = doc.errors[0];
   if (error) throw new UsageError(`${origin}: not valid YAML (${error.message.split('\n')[0] ?? 'parse error'})`);
   if (!isEmptyNode(doc.contents) && !isMap(doc.contents)) {
-    throw new UsageError(`${origin}: expected a mapping of sections (model, index, cache, search, api_keys)`);
+    throw new UsageError(`${origin}: expected a mapping of sections (${Object.keys(settingsSchema.shape).join(', ')})`);
   }
   return doc;
 }
@@ -284,7 +285,7 @@ export function setSettingInText(text: string | undefined, key: string, value: u
     insertPair(map, doc.createPair(name, toValueNode(doc, value, undefined)) as AnyPair, name);
     if (blankAfter && map.comment?.endsWith('\n') !== true) {
       const top = topLevel(doc, false)!;
-      const next = holder(top.items[top.items.findIndex((p) => keyName(p as AnyPair) === section) + 1]?.key);
+      const next = holder(top.items[(top.items as AnyPair[]).findIndex((p) => keyName(p) === section) + 1]?.key);
       if (next) next.spaceBefore = true;
     }
   }
@@ -303,8 +304,8 @@ export function unsetSettingInText(text: string, key: string, origin: string): U
   if (!map || index < 0) return { text, removed: false, previous: undefined };
   const pair = removePair(map, index);
   const previous: unknown = isNode(pair.value) ? pair.value.toJSON() : pair.value;
+  const top = topLevel(doc, false)!;
   if (map.items.length === 0) {
-    const top = topLevel(doc, false)!;
     const sectionIndex = (top.items as AnyPair[]).findIndex((p) => keyName(p) === section);
     const comments = joinComments(map.commentBefore, map.comment);
     if (comments === undefined) {
@@ -318,7 +319,6 @@ export function unsetSettingInText(text: string, key: string, origin: string): U
     }
   }
   tidyBlankLines(doc);
-  const top = topLevel(doc, false)!;
   // With no section left, yaml would print `{}`; the file keeps only its comments, if any.
   const after = top.items.length > 0 ? doc.toString(OUTPUT) : commentsOnly(doc.commentBefore, top.commentBefore, top.comment, doc.comment);
   checkEdit(text, after, key, undefined, origin);

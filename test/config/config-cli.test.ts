@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configTemplate, SETTING_KEYS } from '../../src/config/index.js';
@@ -132,6 +132,16 @@ index:
     expect((await gitctx(['set', 'search.limit', '15'])).code).toBe(0);
     expect(readFileSync(repoFile(), 'utf8')).toBe(COMMENTED);
     expect((await gitctx(['get', 'search.mode'])).stdout).toBe('hybrid\n');
+  });
+
+  it('works from a subdirectory on the repository root\'s file, and leaves no temp file behind', async () => {
+    repo.write('src/deep/b.ts', 'export {};\n');
+    const cwd = join(repo.dir, 'src', 'deep');
+    expect((await gitctx(['init'], { cwd })).code).toBe(0);
+    expect((await gitctx(['set', 'search.limit', '42'], { cwd })).code).toBe(0);
+    expect(await gitctx(['get', 'search.limit'], { cwd })).toMatchObject({ code: 0, stdout: '42\n' });
+    expect(readdirSync(join(repo.dir, '.gitctx')).sort()).toEqual(['.gitignore', 'config.yml']);
+    expect(existsSync(join(cwd, '.gitctx'))).toBe(false);
   });
 
   it('places keys under their commented lines in a file from config init', async () => {

@@ -227,7 +227,7 @@ async function runUnset(out: Output, key: string, flags: ScopeFlags): Promise<vo
 async function runList(out: Output, flags: ScopeFlags & { json?: boolean }): Promise<void> {
   const config = await loadConfig(out);
   const userFile = config.userConfigPath();
-  const root = flags.user ? undefined : await repoRoot();
+  const root = await repoRoot();
   const repoFile = root === undefined ? undefined : config.repoConfigPath(root);
   let entries;
   if (flags.user) {
