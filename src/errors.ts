@@ -88,7 +88,8 @@ const errnoExitCodes: Record<string, ExitCodeValue> = {
   EDQUOT: ExitCode.diskFull,
 };
 
-function errnoCode(err: unknown): string | undefined {
+/** The errno code (`ENOENT`, `ENOSPC`, ...) of a failed system call, if it has one. */
+export function errnoCode(err: unknown): string | undefined {
   if (typeof err === 'object' && err !== null && 'code' in err) {
     const code = (err as { code: unknown }).code;
     return typeof code === 'string' ? code : undefined;

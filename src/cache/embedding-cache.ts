@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { fromFsError, UsageError } from '../errors.js';
+import { errnoCode, fromFsError, UsageError } from '../errors.js';
 import type { CacheEncoding, Embedding } from './types.js';
 import { CACHE_ENCODINGS } from './types.js';
 import type { CacheEntry, CacheKey } from './codec.js';
@@ -63,11 +63,6 @@ export const DEFAULT_CHUNKER = 'default';
 
 function defaultWarn(message: string): void {
   process.stderr.write(`${message}\n`);
-}
-
-function errnoCode(err: unknown): string | undefined {
-  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
-  return undefined;
 }
 
 function oneLine(text: string): string {

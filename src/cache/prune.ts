@@ -14,12 +14,12 @@
  */
 import * as fsp from 'node:fs/promises';
 import { dirname, relative, sep } from 'node:path';
-import { GitctxError, UsageError, fromFsError } from '../errors.js';
+import { errnoCode, fromFsError, GitctxError, UsageError } from '../errors.js';
 import { listWorktreeChanges, openRepository, resolveCommit } from '../git/index.js';
 import type { Repository } from '../git/index.js';
 import { runGit, splitNul, streamGit } from '../git/runner.js';
-import type { CacheScan } from './verify.js';
-import { scanCache } from './verify.js';
+import type { CacheScan } from './scan.js';
+import { scanCache } from './scan.js';
 
 /** One entry of `git worktree list --porcelain -z`. */
 export interface WorktreeInfo {
@@ -176,11 +176,6 @@ export interface PruneReport {
   kept: number;
   removed: PrunedFile[];
   warnings: string[];
-}
-
-function errnoCode(err: unknown): string | undefined {
-  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
-  return undefined;
 }
 
 /** Size of a regular file, or undefined when it is gone or no longer a regular file (never followed). */

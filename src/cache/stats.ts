@@ -4,15 +4,15 @@
  * header gives the uncompressed size, and the safetensors header (decompressed
  * from the first block, not the whole file) gives the encoding.
  */
-import type { Dirent } from 'node:fs';
 import { constants as fsConstants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import { join } from 'node:path';
 import type { CacheEncoding } from './types.js';
 import { CACHE_ENCODINGS } from './types.js';
-import { CACHE_FILE_SUFFIX, isBlobSha, modelFromDirName } from './paths.js';
+import { modelFromDirName } from './paths.js';
+import { scanCache } from './scan.js';
 import { decodeSafetensorsHeader, DEFAULT_MAX_HEADER_BYTES } from './safetensors.js';
 import { MAX_DECOMPRESSED_BYTES, zstdContentSize, ZstdPrefixDecoder } from './zstd.js';
+import { errnoCode } from '../errors.js';
 
 export interface CacheStatsGroup {
   /** Directory name under the embeddings root. */
@@ -42,23 +42,7 @@ interface FileFacts {
 
 const READ_CHUNK = 32 * 1024;
 const PARALLEL_FILES = 16;
-const FAN_OUT_DIR = /^[0-9a-f]{2}$/;
 
-function errnoCode(err: unknown): string | undefined {
-  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
-  return undefined;
-}
-
-async function listDir(path: string): Promise<Dirent[]> {
-  try {
-    return await fsp.readdir(path, { withFileTypes: true });
-  } catch (err) {
-    const code = errnoCode(err);
-    // A cache that was never written, or a stray file where a directory belongs, holds nothing.
-    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
-    throw err;
-  }
-}
 
 function encodingOf(metadata: Record<string, string>): CacheEncoding | 'invalid' {
   return CACHE_ENCODINGS.find((e) => e === metadata['encoding']) ?? 'invalid';
@@ -127,27 +111,10 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
   return results;
 }
 
-/** Lists `<model-dir>/<xx>/<sha>.safetensors.zst` files, skipping temp files and anything not laid out like the cache. */
-async function listCacheFiles(dir: string): Promise<Array<{ modelDir: string; path: string }>> {
-  const files: Array<{ modelDir: string; path: string }> = [];
-  for (const model of await listDir(dir)) {
-    if (!model.isDirectory()) continue;
-    for (const fan of await listDir(join(dir, model.name))) {
-      if (!fan.isDirectory() || !FAN_OUT_DIR.test(fan.name)) continue;
-      for (const file of await listDir(join(dir, model.name, fan.name))) {
-        if (!file.isFile() || !file.name.endsWith(CACHE_FILE_SUFFIX)) continue;
-        const sha = file.name.slice(0, -CACHE_FILE_SUFFIX.length);
-        if (!isBlobSha(sha) || !sha.startsWith(fan.name)) continue;
-        files.push({ modelDir: model.name, path: join(dir, model.name, fan.name, file.name) });
-      }
-    }
-  }
-  return files;
-}
 
 /** Counts files and bytes under the embeddings root `dir` (a missing root is an empty cache). */
 export async function cacheStats(dir: string): Promise<CacheStats> {
-  const files = await listCacheFiles(dir);
+  const { files } = await scanCache(dir);
   const facts = await mapLimited(files, PARALLEL_FILES, (f) => inspectOrInvalid(f.path));
   const groups = new Map<string, CacheStatsGroup>();
   const totals = { files: 0, bytes: 0, uncompressedBytes: 0 };

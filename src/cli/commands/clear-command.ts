@@ -1,7 +1,7 @@
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { fromFsError, UsageError } from '../../errors.js';
+import { errnoCode, fromFsError, UsageError } from '../../errors.js';
 import { formatBytes } from './cache-command.js';
 
 interface ClearFlags {
@@ -41,11 +41,6 @@ interface Target {
   path: string;
   files: number;
   bytes: number;
-}
-
-function errnoCode(err: unknown): string | undefined {
-  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
-  return undefined;
 }
 
 async function lstatOrNull(path: string): Promise<Stats | null> {
