@@ -9,7 +9,6 @@
  * place, so readers and concurrent writers only ever see whole files.
  */
 import { randomBytes } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { errnoCode, fromFsError, UsageError } from '../errors.js';
@@ -19,6 +18,7 @@ import type { CacheEntry, CacheKey } from './codec.js';
 import { decodeCacheFile, encodeCacheFile, MAX_DIMS } from './codec.js';
 import { CacheFormatError } from './errors.js';
 import { cacheFilePath, modelDirName } from './paths.js';
+import { readBounded } from './read-file.js';
 import { DEFAULT_LEVEL, isZstdLevel, MAX_DECOMPRESSED_BYTES } from './zstd.js';
 
 /** The write-side file operations, replaceable so tests can simulate full or read-only disks. */
@@ -84,40 +84,6 @@ const nodeFs = (fsync: boolean): CacheFileSystem => ({
   rm: (path, options) => fsp.rm(path, options),
 });
 
-// O_NOFOLLOW: a committed symlink must not make us read an arbitrary file.
-// O_NONBLOCK: opening a FIFO must not hang (it is then rejected as not a regular file).
-const READ_FLAGS = fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0) | (fsConstants.O_NONBLOCK ?? 0);
-
-type ReadOutcome = { kind: 'bytes'; bytes: Uint8Array } | { kind: 'absent' } | { kind: 'unusable'; reason: string };
-
-async function readBounded(path: string, maxBytes: number): Promise<ReadOutcome> {
-  let handle: fsp.FileHandle;
-  try {
-    handle = await fsp.open(path, READ_FLAGS);
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return { kind: 'absent' };
-    return { kind: 'unusable', reason: `cannot open (${errnoCode(err) ?? (err as Error).message})` };
-  }
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) return { kind: 'unusable', reason: 'not a regular file' };
-    if (stat.size > maxBytes) return { kind: 'unusable', reason: `${stat.size} bytes is over the ${maxBytes}-byte limit` };
-    const bytes = new Uint8Array(stat.size);
-    let filled = 0;
-    while (filled < bytes.byteLength) {
-      const { bytesRead } = await handle.read(bytes, filled, bytes.byteLength - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    // Renames replace files whole, so a short read means someone truncated this inode in place.
-    if (filled !== bytes.byteLength) return { kind: 'unusable', reason: `file shrank while reading (${filled} of ${bytes.byteLength} bytes)` };
-    return { kind: 'bytes', bytes };
-  } catch (err) {
-    return { kind: 'unusable', reason: `cannot read (${errnoCode(err) ?? (err as Error).message})` };
-  } finally {
-    await handle.close();
-  }
-}
 
 export class EmbeddingCache {
   readonly dir: string;

@@ -19,13 +19,11 @@
  * leftovers of interrupted writes, and things that do not belong.
  */
 import { randomInt } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
-import * as fsp from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { chunkText, chunkerSignature } from '../chunk/index.js';
 import type { Chunk, ChunkerOptions } from '../chunk/index.js';
 import type { EmbeddingProvider } from '../embed/index.js';
-import { errnoCode, ExitCode, GitctxError, InterruptedError } from '../errors.js';
+import { ExitCode, GitctxError, InterruptedError } from '../errors.js';
 import { listWorktreeChanges, openBlobReader, readWorktreeFile } from '../git/index.js';
 import type { Repository } from '../git/index.js';
 import { runGit } from '../git/runner.js';
@@ -33,6 +31,7 @@ import type { CacheEntry } from './codec.js';
 import { decodeCacheFile, MAX_DIMS } from './codec.js';
 import { CacheFormatError } from './errors.js';
 import { modelFromDirName } from './paths.js';
+import { readBounded } from './read-file.js';
 import { scanCache } from './scan.js';
 import type { CacheScan, ScannedCacheFile } from './scan.js';
 import { decodeSafetensorsHeader, DEFAULT_MAX_HEADER_BYTES } from './safetensors.js';
@@ -222,38 +221,11 @@ const PARALLEL_READS = 16;
 /** Compressed frames of valid files are at most ~0.4% larger than their content. */
 const MAX_FILE_BYTES = MAX_DECOMPRESSED_BYTES + Math.ceil(MAX_DECOMPRESSED_BYTES / 128) + 1024;
 
-// O_NOFOLLOW: a link swapped in after the scan must not make us read another file.
-// O_NONBLOCK: a FIFO must not hang the open (it is then refused as not a regular file).
-const READ_FLAGS = fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0) | (fsConstants.O_NONBLOCK ?? 0);
-
 /** The file's bytes, or the reason it cannot be read. */
 async function readCacheFile(path: string): Promise<Uint8Array | string> {
-  let handle: fsp.FileHandle;
-  try {
-    handle = await fsp.open(path, READ_FLAGS);
-  } catch (err) {
-    const code = errnoCode(err);
-    if (code === 'ELOOP') return 'symbolic link (never followed)';
-    return `cannot open (${code ?? (err instanceof Error ? err.message : String(err))})`;
-  }
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) return 'not a regular file';
-    if (stat.size > MAX_FILE_BYTES) return `${stat.size} bytes is over the ${MAX_FILE_BYTES}-byte limit`;
-    const bytes = new Uint8Array(stat.size);
-    let filled = 0;
-    while (filled < bytes.byteLength) {
-      const { bytesRead } = await handle.read(bytes, filled, bytes.byteLength - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    return filled === bytes.byteLength ? bytes : `file shrank while reading (${filled} of ${bytes.byteLength} bytes)`;
-  } catch (err) {
-    // One unreadable file is that file's verdict, not the end of the whole check.
-    return `cannot read (${errnoCode(err) ?? (err instanceof Error ? err.message : String(err))})`;
-  } finally {
-    await handle.close();
-  }
+  const outcome = await readBounded(path, MAX_FILE_BYTES);
+  if (outcome.kind === 'bytes') return outcome.bytes;
+  return outcome.kind === 'absent' ? 'file vanished while verifying' : outcome.reason;
 }
 
 function reasonOf(err: unknown): string {
