@@ -1,20 +1,13 @@
 import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { applyPrune, findLiveBlobs, parseWorktreeList, planPrune, pruneCache, scanCache } from '../../src/cache/index.js';
 import type { CacheScan } from '../../src/cache/index.js';
 import { openRepository } from '../../src/git/index.js';
 import { cloneRepo, makeRepo, makeTempDir } from '../helpers/git-repo.js';
 import type { TestRepo } from '../helpers/git-repo.js';
+import { track } from '../helpers/cleanup.js';
 
-const cleanups: Array<() => void> = [];
-function track<T extends { cleanup(): void }>(thing: T): T {
-  cleanups.push(() => thing.cleanup());
-  return thing;
-}
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
-});
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);

@@ -1,6 +1,6 @@
 import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   API_MAX_DEVIATION,
   checkCacheFile,
@@ -20,20 +20,13 @@ import { openRepository } from '../../src/git/index.js';
 import { unitVectors } from '../helpers/cache-data.js';
 import { cloneRepo, makeRepo } from '../helpers/git-repo.js';
 import type { TestRepo } from '../helpers/git-repo.js';
+import { track } from '../helpers/cleanup.js';
 
 const local = createLocalProvider();
 const chunker = chunkerOptionsFor(local);
 const signature = chunkerSignature(chunker);
 const localFacts: VerifyModel = { dims: local.dims, chunker, provider: local, maxDeviation: DETERMINISTIC_MAX_DEVIATION };
 
-const repos: TestRepo[] = [];
-function track(repo: TestRepo): TestRepo {
-  repos.push(repo);
-  return repo;
-}
-afterEach(() => {
-  for (const repo of repos.splice(0)) repo.cleanup();
-});
 
 const SOURCES: Record<string, string> = {
   'src/math.ts': 'export function add(a: number, b: number): number {\n  return a + b;\n}\n\nexport const ZERO = 0;\n',

@@ -1,21 +1,15 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeCacheFile, decodeSafetensors, EmbeddingCache } from '../../src/cache/index.js';
 import { zstdContentSize, zstdDecompress } from '../../src/cache/zstd.js';
 import { unitVectors } from '../helpers/cache-data.js';
 import { runCli } from '../helpers/cli.js';
 import { makeRepo, makeTempDir } from '../helpers/git-repo.js';
 import type { TestRepo } from '../helpers/git-repo.js';
+import { track } from '../helpers/cleanup.js';
+import { filesUnder } from '../helpers/files.js';
 
-const cleanups: Array<() => void> = [];
-function track<T extends { cleanup(): void }>(thing: T): T {
-  cleanups.push(() => thing.cleanup());
-  return thing;
-}
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
-});
 
 const FILES: Record<string, string> = {
   'src/a.ts': 'export function alpha(x: number): number {\n  return x * 2;\n}\n',
@@ -29,18 +23,7 @@ const blob = (repo: TestRepo, rev: string) => repo.git(['rev-parse', rev]).trim(
 const cacheRoot = (repo: TestRepo) => join(repo.dir, '.gitctx', 'embeddings');
 const cachePath = (sha: string) => `.gitctx/embeddings/local-v1/${sha.slice(0, 2)}/${sha}.safetensors.zst`;
 
-function cacheFiles(root: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else out.push(path);
-    }
-  };
-  if (existsSync(root)) walk(root);
-  return out.sort();
-}
+
 
 async function indexed(files: Record<string, string> = FILES): Promise<TestRepo> {
   const repo = track(makeRepo({ files }));
@@ -52,7 +35,7 @@ async function indexed(files: Record<string, string> = FILES): Promise<TestRepo>
 describe('gitctx cache stats', () => {
   it('reports the files on disk: count, bytes, uncompressed bytes and ratio', async () => {
     const repo = await indexed();
-    const files = cacheFiles(cacheRoot(repo));
+    const files = filesUnder(cacheRoot(repo));
     expect(files).toHaveLength(5);
     const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
     const uncompressed = files.reduce((n, f) => n + zstdContentSize(readFileSync(f)), 0);
@@ -252,7 +235,7 @@ describe('gitctx cache prune', () => {
     const result = await runCli(['cache', 'prune'], { cwd: repo.dir, env: { GITCTX_INDEX__REFS: '["HEAD","release"]' } });
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toMatch(/unknown ref: release/);
-    expect(cacheFiles(cacheRoot(repo))).toHaveLength(1);
+    expect(filesUnder(cacheRoot(repo))).toHaveLength(1);
   });
 });
 

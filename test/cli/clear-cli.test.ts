@@ -1,19 +1,12 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatBytes } from '../../src/cli/commands/cache-command.js';
 import { runCli } from '../helpers/cli.js';
 import { makeRepo, makeTempDir } from '../helpers/git-repo.js';
 import type { TestRepo } from '../helpers/git-repo.js';
+import { track } from '../helpers/cleanup.js';
 
-const cleanups: Array<() => void> = [];
-function track<T extends { cleanup(): void }>(thing: T): T {
-  cleanups.push(() => thing.cleanup());
-  return thing;
-}
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
-});
 
 /** Files and bytes under `path`, links counted as themselves: what clear should report. */
 function usage(path: string): { files: number; bytes: number } {

@@ -1,7 +1,7 @@
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zstdDecompress } from '../../src/cache/zstd.js';
 import { decodeSafetensors } from '../../src/cache/index.js';
 import { runCli } from '../helpers/cli.js';
@@ -9,6 +9,8 @@ import { refusedUrl, startFakeOpenAI } from '../helpers/fake-openai-server.js';
 import type { FakeOpenAI } from '../helpers/fake-openai-server.js';
 import { cloneRepo, makeRepo, makeTempDir } from '../helpers/git-repo.js';
 import type { TestRepo } from '../helpers/git-repo.js';
+import { track } from '../helpers/cleanup.js';
+import { filesUnder } from '../helpers/files.js';
 
 interface Row {
   path: string;
@@ -37,17 +39,7 @@ async function tableRows(repo: TestRepo): Promise<Row[]> {
 const key = (r: Row) => `${r.path}|${r.blob_sha}|${r.chunk_index}`;
 
 function cacheFiles(repo: TestRepo): string[] {
-  const root = join(repo.dir, '.gitctx', 'embeddings');
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else out.push(path);
-    }
-  };
-  if (existsSync(root)) walk(root);
-  return out.sort();
+  return filesUnder(join(repo.dir, '.gitctx', 'embeddings'));
 }
 
 /**
@@ -76,14 +68,6 @@ function sourceFile(n: number, functions = 6): string {
   return `${parts.join('\n\n')}\n`;
 }
 
-const repos: TestRepo[] = [];
-function track(repo: TestRepo): TestRepo {
-  repos.push(repo);
-  return repo;
-}
-afterEach(() => {
-  for (const repo of repos.splice(0)) repo.cleanup();
-});
 
 describe('gitctx index with the local provider', () => {
   it('indexes, then a re-run is a no-op, and status reports it', async () => {
