@@ -89,6 +89,27 @@ function toStoredChunk(row: ResultRow, score: number): StoredChunk {
   };
 }
 
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The best `limit` chunks, equal scores in a fixed order. LanceDB returns equal scores in
+ * storage order and cuts a run of them at the limit wherever storage order puts it; two
+ * indexes with the same rows (one built at once, one resumed after a kill) store them in
+ * different orders, so the same query got different candidates and, once fused, different
+ * results. A run of equal scores at the limit is fetched whole, and ties are ordered by the
+ * row's identity (path, blob, chunk), so equal indexes answer alike.
+ */
+async function topWithTies(fetch: (limit: number) => Promise<StoredChunk[]>, limit: number): Promise<StoredChunk[]> {
+  let fetched = limit;
+  let chunks = await fetch(fetched + 1);
+  while (chunks.length > fetched && chunks[fetched]?.score === chunks[limit - 1]?.score) {
+    fetched *= 2;
+    chunks = await fetch(fetched + 1);
+  }
+  chunks.sort((a, b) => b.score - a.score || byText(a.path, b.path) || byText(a.blobSha, b.blobSha) || a.chunkIndex - b.chunkIndex);
+  return chunks.slice(0, limit);
+}
+
 const META_FILE = 'meta.json';
 /** Rows buffered before one `add`: keeps table versions few and memory bounded. */
 const ADD_BATCH_ROWS = 4096;
@@ -307,19 +328,21 @@ export class IndexStore {
 
   /** Nearest chunks by cosine similarity, best first; `score` is the similarity in [-1, 1]. */
   async vectorSearch(vector: Float32Array, options: CandidateQuery): Promise<StoredChunk[]> {
-    let query = this.table.vectorSearch(vector).distanceType('cosine').select([...RESULT_COLUMNS, '_distance']).limit(options.limit);
-    if (options.where) query = query.where(options.where);
-    const rows = (await query.toArray()) as (ResultRow & { _distance: number })[];
-    return rows.map((row) => toStoredChunk(row, 1 - row._distance));
+    return topWithTies(async (limit) => {
+      let query = this.table.vectorSearch(vector).distanceType('cosine').select([...RESULT_COLUMNS, '_distance']).limit(limit);
+      if (options.where) query = query.where(options.where);
+      return ((await query.toArray()) as (ResultRow & { _distance: number })[]).map((row) => toStoredChunk(row, 1 - row._distance));
+    }, options.limit);
   }
 
   /** Best BM25 matches of already-split query terms over `search_text`; `score` is the BM25 score. */
   async textSearch(terms: string, options: CandidateQuery): Promise<StoredChunk[]> {
     if (terms.trim() === '' || !(await this.hasTextIndex())) return [];
-    let query = this.table.query().fullTextSearch(terms, { columns: ['search_text'] }).select([...RESULT_COLUMNS, '_score']).limit(options.limit);
-    if (options.where) query = query.where(options.where);
-    const rows = (await query.toArray()) as (ResultRow & { _score: number })[];
-    return rows.map((row) => toStoredChunk(row, row._score));
+    return topWithTies(async (limit) => {
+      let query = this.table.query().fullTextSearch(terms, { columns: ['search_text'] }).select([...RESULT_COLUMNS, '_score']).limit(limit);
+      if (options.where) query = query.where(options.where);
+      return ((await query.toArray()) as (ResultRow & { _score: number })[]).map((row) => toStoredChunk(row, row._score));
+    }, options.limit);
   }
 
   async countRows(): Promise<number> {
