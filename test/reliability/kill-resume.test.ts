@@ -149,6 +149,7 @@ describe('kill -9 of gitctx index at random moments, then resume', () => {
     let completed = 0;
     let unreadableDb = 0;
     let maxTemps = 0;
+    let staleLocks = 0;
     const requestsBefore = server.requests.length;
     const inputsBefore = server.requests.reduce((n, r) => n + r.inputs, 0);
     const loopStart = performance.now();
@@ -194,7 +195,11 @@ describe('kill -9 of gitctx index at random moments, then resume', () => {
       for (const temp of cache.temps) expect(killedPids, `run ${runs}: temp file ${temp.path} of a live run`).toContain(temp.pid);
       maxTemps = Math.max(maxTemps, cache.temps.length);
       const lock = join(gitctxDir(repo), 'index.lock');
-      if (existsSync(lock)) expect(killedPids, `run ${runs}: lock of a live run`).toContain(JSON.parse(readFileSync(lock, 'utf8')).pid);
+      if (existsSync(lock)) {
+        // Left by the kill; the next run must take it over (it names a dead pid), or it would wait ten minutes.
+        expect(killedPids, `run ${runs}: lock of a live run`).toContain(JSON.parse(readFileSync(lock, 'utf8')).pid);
+        staleLocks += 1;
+      }
       const visible = visibleGitctxPaths(repo).filter(
         // Before the first .gitignore is in place, its own temp file is the one thing git can see.
         (path) => !(existsSync(join(gitctxDir(repo), '.gitignore')) === false && /^\.gitctx\/\.gitignore\.\d+\.tmp$/.test(path)),
@@ -257,6 +262,16 @@ describe('kill -9 of gitctx index at random moments, then resume', () => {
       expect(mine.stdout, query).toBe(theirs.stdout);
     }
 
+    // Temp files of killed writes are git-ignored and never read; `cache prune` is what removes them.
+    const leftTemps = inspected.temps.length;
+    const prune = await recorder.run(['cache', 'prune'], { cwd: repo.dir, env });
+    expect(prune.code, prune.stderr).toBe(0);
+    const pruned = await inspectCache(repo, key);
+    expect(pruned.temps).toEqual([]);
+    expect(pruned.broken).toEqual([]);
+    const afterPrune = snapshot(join(gitctxDir(repo), 'embeddings'));
+    for (const [path, bytes] of cleanCache) expect(afterPrune.get(path)?.equals(bytes), path).toBe(true);
+
     expect(recorder.leaks()).toEqual([]);
     expect(filesContaining(gitctxDir(repo))).toEqual([]);
     expect(filesContaining(gitctxDir(clean))).toEqual([]);
@@ -267,7 +282,7 @@ describe('kill -9 of gitctx index at random moments, then resume', () => {
         `kill -9 loop: seed 0x${SEED.toString(16)}, full run ${Math.round(fullRunMs)} ms here, server delay ${DELAY_MS} ms per request`,
         `  kill moments (ms after spawn): ${kills.map((k) => k.atMs).join(', ')}`,
         `  ${runs} runs: ${kills.length} killed (${byPhase('before the request')} before the request, ${byPhase('request in flight')} with the request in flight, ${byPhase('after the reply')} after the reply, writing cache and index), ${completed} finished before their moment`,
-        `  after kills: index unreadable ${unreadableDb} times (rebuilt by the next run), at most ${maxTemps} temp files of killed runs in the cache (git-ignored), ${inspected.temps.length} at the end`,
+        `  after kills: ${staleLocks} stale locks left (each taken over by the next run), index unreadable ${unreadableDb} times (rebuilt by the next run), at most ${maxTemps} temp files of killed runs in the cache (git-ignored), ${leftTemps} at the end, removed by \`gitctx cache prune\``,
         `  requests: ${requestsMade} (${inputsSent} inputs) for the loop and the resume, against ${cleanRequests.length} (${cleanRequests.reduce((n, r) => n + r.inputs, 0)} inputs) for a clean run of the final commit`,
         `  ${Math.round(loopMs / runs)} ms per run on average; resumed index: ${rows.length} rows, identical to the clean run's; ${QUERIES.length} searches identical`,
       ].join('\n'),
