@@ -33,6 +33,8 @@ import {
 const RUNS = 4;
 const KILL_ROUNDS = 2;
 const DELAY_MS = 300;
+/** Long enough that the 5 ms watcher always kills the holder while its request is in flight, even on a loaded machine. */
+const KILL_DELAY_MS = 800;
 
 interface Summary {
   files: number;
@@ -107,43 +109,53 @@ describe(`${RUNS} concurrent gitctx index runs`, () => {
   });
 
   it(`holder killed -9 mid-request (${KILL_ROUNDS} rounds): one waiter takes over the stale lock, the index equals a clean run`, async () => {
-    for (let round = 0; round < KILL_ROUNDS; round++) {
-      const repo = fresh();
-      const lock = join(gitctxDir(repo), 'index.lock');
-      const before = server.requests.length;
-      const children: ChildProcess[] = [];
-      let killed = 0;
-      // The moment the first request reaches the (slow) server, kill whoever holds the lock.
-      const watch = setInterval(() => {
-        if (killed !== 0 || server.requests.length === before) return;
-        let text: string;
-        try {
-          text = readFileSync(lock, 'utf8');
-        } catch (err) {
-          // Released between two looks: try again on the next tick.
-          if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-          throw err;
-        }
-        killed = (JSON.parse(text) as { pid: number }).pid;
-        process.kill(killed, 'SIGKILL');
-      }, 5);
-      let results: CliResult[];
-      try {
-        results = await Promise.all(
-          Array.from({ length: RUNS }, () => recorder.run(['index', '--json'], { cwd: repo.dir, env: env(), onSpawn: (c) => children.push(c) })),
-        );
-      } finally {
-        clearInterval(watch);
-      }
-      const victim = children.findIndex((c) => c.pid === killed);
-      expect(victim, `round ${round}: the lock holder was one of ours`).toBeGreaterThanOrEqual(0);
-      expect(results[victim]?.signal).toBe('SIGKILL');
-      const survivors = results.filter((_, i) => i !== victim);
-      for (const r of survivors) expect(r.code, r.stderr).toBe(0);
-      await expectCleanIndex(repo, survivors);
-      // The killed run's request and the taker's; nobody else paid.
-      expect(server.requests.length - before).toBe(2);
-      console.log(`round ${round}: holder pid ${killed} killed with its request in flight; ${survivors.length} survivors exit 0, 1 re-embedded, 2 requests in all`);
+    server.setDelay(KILL_DELAY_MS);
+    try {
+      for (let round = 0; round < KILL_ROUNDS; round++) await killRound(round);
+    } finally {
+      server.setDelay(DELAY_MS);
     }
   });
+
+  /** Four runs at once; the moment the first request reaches the (slow) server, whoever holds the lock is killed. */
+  async function killRound(round: number): Promise<void> {
+    const repo = fresh();
+    const lock = join(gitctxDir(repo), 'index.lock');
+    const before = server.requests.length;
+    const children: ChildProcess[] = [];
+    let killed = 0;
+    let inFlight = false;
+    const watch = setInterval(() => {
+      if (killed !== 0 || server.requests.length === before) return;
+      let text: string;
+      try {
+        text = readFileSync(lock, 'utf8');
+      } catch (err) {
+        // Released between two looks: try again on the next tick.
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw err;
+      }
+      killed = (JSON.parse(text) as { pid: number }).pid;
+      inFlight = server.requests.slice(before).every((r) => r.doneAt === undefined);
+      process.kill(killed, 'SIGKILL');
+    }, 5);
+    let results: CliResult[];
+    try {
+      results = await Promise.all(
+        Array.from({ length: RUNS }, () => recorder.run(['index', '--json'], { cwd: repo.dir, env: env(), onSpawn: (c) => children.push(c) })),
+      );
+    } finally {
+      clearInterval(watch);
+    }
+    const victim = children.findIndex((c) => c.pid === killed);
+    expect(victim, `round ${round}: the lock holder was one of ours`).toBeGreaterThanOrEqual(0);
+    expect(results[victim]?.signal).toBe('SIGKILL');
+    expect(inFlight, `round ${round}: killed before its reply`).toBe(true);
+    const survivors = results.filter((_, i) => i !== victim);
+    for (const r of survivors) expect(r.code, r.stderr).toBe(0);
+    await expectCleanIndex(repo, survivors);
+    // The killed run's request and the taker's; nobody else paid.
+    expect(server.requests.length - before).toBe(2);
+    console.log(`round ${round}: holder pid ${killed} killed with its request in flight; ${survivors.length} survivors exit 0, 1 re-embedded, 2 requests in all`);
+  }
 });
