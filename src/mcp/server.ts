@@ -212,12 +212,13 @@ export async function serveStdio(cwd: string, log: (line: string) => void = logT
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
   try {
-    await server.connect(transport);
-    log(`serving ${cwd} on stdio (gitctx ${packageVersion()})`);
-    // Not fatal: the tools tell the model the same, and it can relay it. This line is for whoever reads the client's log.
-    openRepository(cwd).catch((err: unknown) => {
+    // Checked before serving, so the warning comes first in the client's log. Not fatal:
+    // the tools tell the model the same, and it can relay it.
+    await openRepository(cwd).catch((err: unknown) => {
       log(`warning: ${firstLine(err instanceof Error ? err.message : String(err))}; tool calls will fail until it is a repository`);
     });
+    await server.connect(transport);
+    log(`serving ${cwd} on stdio (gitctx ${packageVersion()})`);
     await closed;
   } finally {
     process.stdin.off('end', shutdownWhenAnswered);
