@@ -6,10 +6,11 @@
  * `gitctx config init` writes), a removed key's comments move to whatever followed it, and a
  * section emptied of keys keeps its comments. Pure: text in, text out; the caller reads and writes.
  */
-import { isCollection, isMap, isNode, isPair, isScalar, isSeq, parse as parseYaml, parseDocument, Scalar, YAMLMap } from 'yaml';
+import { isCollection, isMap, isNode, isPair, isScalar, isSeq, parseDocument, Scalar, YAMLMap } from 'yaml';
 import type { Document, Pair, ToStringOptions } from 'yaml';
 import { UsageError } from '../errors.js';
 import { settingsSchema } from './schema.js';
+import { parseSettingsYaml } from './load.js';
 
 /** No folding of long values, and `[a, b]` as `config init` writes lists. */
 const OUTPUT: ToStringOptions = { lineWidth: 0, flowCollectionPadding: false };
@@ -213,7 +214,7 @@ function tidyBlankLines(doc: Document): void {
 
 function rawEntries(text: string): Map<string, string> {
   const entries = new Map<string, string>();
-  const doc: unknown = parseYaml(text);
+  const doc: unknown = parseSettingsYaml(text, 'the edited settings file');
   if (doc === null || typeof doc !== 'object') return entries;
   for (const [section, body] of Object.entries(doc)) {
     if (body === null || body === undefined) continue;

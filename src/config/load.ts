@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { parseDocument } from 'yaml';
 import { fromFsError, UsageError } from '../errors.js';
 import { flattenSettingsDocument, resolveSettings, settingsFromEnv } from './resolve.js';
 import type { ResolvedSettings, SettingsLayer } from './resolve.js';
@@ -35,16 +35,29 @@ export async function readSettingsFile(path: string, source: 'repo' | 'user'): P
   const text = await readOptional(path);
   if (text === undefined) return { source, origin: path, values: new Map() };
   if (source === 'user') await assertPrivate(path);
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (err) {
-    if (err instanceof YAMLParseError) {
-      throw new UsageError(`${path}: not valid YAML (${err.message.split('\n')[0] ?? 'parse error'})`);
-    }
-    throw err;
+  return { source, origin: path, values: flattenSettingsDocument(parseSettingsYaml(text, path), path, source) };
+}
+
+/** Aliases expanded at most this many times: a settings file needs none, and more is a bomb. */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * A settings file's YAML as plain data. Anything the file's author could not have meant
+ * plainly (syntax errors, unknown tags such as `!shell`, dangling or exploding aliases)
+ * is a one-line UsageError naming the file, never a warning printed by the library.
+ */
+export function parseSettingsYaml(text: string, origin: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: false });
+  const problem = doc.errors[0] ?? doc.warnings[0];
+  if (problem !== undefined) {
+    throw new UsageError(`${origin}: not valid YAML (${problem.message.split('\n')[0] ?? 'parse error'})`);
   }
-  return { source, origin: path, values: flattenSettingsDocument(doc, path, source) };
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    // The library reports dangling and exploding aliases as plain errors while building the data.
+    throw new UsageError(`${origin}: not valid YAML (${err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err)})`);
+  }
 }
 
 /** The user file may hold API keys, so it must not be readable by others. */

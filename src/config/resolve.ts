@@ -155,7 +155,8 @@ export function flattenSettingsDocument(doc: unknown, origin: string, source: Se
     throw new UsageError(`${origin}: expected a mapping of sections (model, index, cache, search, api_keys)`);
   }
   for (const [section, body] of Object.entries(doc)) {
-    if (!(section in settingsSchema.shape)) {
+    // Own keys only: `constructor` or `__proto__` must not pass for a section.
+    if (!Object.hasOwn(settingsSchema.shape, section)) {
       const suggestion = SETTING_KEYS.find((k) => editDistance(k.key.split('.')[0]!, section) <= 2)?.key.split('.')[0];
       throw new UsageError(
         `${origin}: unknown section "${section}"${suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`}; valid keys: ${validKeys()}`,
