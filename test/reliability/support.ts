@@ -4,7 +4,7 @@
  * CLI runs, seeded repository content, and read-only inspection of `.gitctx/`
  * (cache files decoded through the real EmbeddingCache, LanceDB rows, leftovers).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { EmbeddingCache, modelDirName } from '../../src/cache/index.js';
@@ -150,7 +150,7 @@ export async function tableRows(repo: TestRepo): Promise<IndexRow[]> {
 }
 
 /** Rows are keyed by path + blob + chunk index: a key seen twice is a duplicate row. */
-export const rowKey = (r: Pick<IndexRow, 'path' | 'blob_sha' | 'chunk_index'>) => `${r.path}|${r.blob_sha}|${r.chunk_index}`;
+const rowKey = (r: Pick<IndexRow, 'path' | 'blob_sha' | 'chunk_index'>) => `${r.path}|${r.blob_sha}|${r.chunk_index}`;
 
 export function duplicateKeys(rows: readonly IndexRow[]): string[] {
   const seen = new Set<string>();
@@ -176,10 +176,6 @@ export function rowFingerprints(rows: readonly IndexRow[]): Map<string, string> 
 /** Bytes of every file under a directory, by relative path. */
 export function snapshot(dir: string): Map<string, Buffer> {
   return new Map(walkFiles(dir).map((path) => [relative(dir, path), readFileSync(path)]));
-}
-
-export function totalBytes(dir: string): number {
-  return walkFiles(dir).reduce((n, path) => n + statSync(path).size, 0);
 }
 
 /** Embeddings compared bit for bit (vectors as bytes, spans as numbers). */
