@@ -61,8 +61,9 @@ export interface SetInfo {
 /** Placeholder signature for callers that do not version their chunker; real callers pass the chunker's own. */
 export const DEFAULT_CHUNKER = 'default';
 
+/** Without a caller's own `warn`, a warning is one prefixed line on stderr. */
 function defaultWarn(message: string): void {
-  process.stderr.write(`${message}\n`);
+  process.stderr.write(`gitctx: warning: ${message}\n`);
 }
 
 function oneLine(text: string): string {
@@ -130,7 +131,7 @@ export class EmbeddingCache {
   }
 
   private warnFile(path: string, reason: string): void {
-    this.warn(oneLine(`gitctx: warning: ignoring cache file ${path}: ${reason}`));
+    this.warn(oneLine(`ignoring cache file ${path}: ${reason}`));
   }
 
   /** Embeddings of a blob, or undefined on a miss (absent, made by another chunker, or unusable: then one warning). */
@@ -211,7 +212,7 @@ export class EmbeddingCache {
       if (errnoCode(err) === 'ENOTDIR') return;
       // The write error is what the caller must see; a leftover temp file is harmless
       // (readers never look at *.tmp), so say so instead of failing twice.
-      this.warn(oneLine(`gitctx: warning: could not remove temporary file ${temp}: ${err instanceof Error ? err.message : String(err)}`));
+      this.warn(oneLine(`could not remove temporary file ${temp}: ${err instanceof Error ? err.message : String(err)}`));
     }
   }
 }

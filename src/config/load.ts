@@ -38,6 +38,21 @@ export async function readSettingsFile(path: string, source: 'repo' | 'user'): P
   return { source, origin: path, values: flattenSettingsDocument(parseSettingsYaml(text, path), path, source) };
 }
 
+const MAX_SETTINGS_CHARS = 64 * 1024;
+const MAX_FLOW_DEPTH = 16;
+
+/** Deepest nesting of `[`/`{` (quotes and comments not told apart: an upper bound is enough). */
+function flowDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if ((c === 0x5d || c === 0x7d) && depth > 0) depth--;
+  }
+  return deepest;
+}
+
 /** Aliases expanded at most this many times: a settings file needs none, and more is a bomb. */
 const MAX_ALIAS_COUNT = 100;
 
@@ -47,6 +62,14 @@ const MAX_ALIAS_COUNT = 100;
  * is a one-line UsageError naming the file, never a warning printed by the library.
  */
 export function parseSettingsYaml(text: string, origin: string): unknown {
+  // Settings files are small and flat; a huge or deeply nested one is hostile, and the
+  // YAML parser itself can exhaust memory on one (committed files are untrusted).
+  if (text.length > MAX_SETTINGS_CHARS) {
+    throw new UsageError(`${origin}: ${text.length} characters is too large for a settings file (at most ${MAX_SETTINGS_CHARS})`);
+  }
+  if (flowDepth(text) > MAX_FLOW_DEPTH) {
+    throw new UsageError(`${origin}: nested more than ${MAX_FLOW_DEPTH} levels deep; settings are section: key: value`);
+  }
   const doc = parseDocument(text, { prettyErrors: false });
   const problem = doc.errors[0] ?? doc.warnings[0];
   if (problem !== undefined) {

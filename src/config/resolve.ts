@@ -97,10 +97,14 @@ export function describeAllowed(def: SettingKey): string {
   return 'a non-empty string';
 }
 
+const MAX_SHOWN_CHARS = 80;
+
 /** How a rejected value is quoted in an error: never a secret, always what the user typed. */
 function showRejected(key: string, value: unknown, raw: string | undefined): string {
   if (SECRET_KEYS.has(key) || USER_ONLY_SECTIONS.has(key.split('.')[0] ?? '')) return 'the given value';
-  return JSON.stringify(raw ?? value) ?? String(value);
+  const shown = JSON.stringify(raw ?? value) ?? String(value);
+  // An error is one line a person reads: a pasted file or a huge list is cut, not echoed whole.
+  return shown.length > MAX_SHOWN_CHARS ? `${shown.slice(0, MAX_SHOWN_CHARS)}… (${shown.length} characters)` : shown;
 }
 
 /**
