@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadSettings } from '../config/index.js';
 import type { ResolvedSettings } from '../config/index.js';
@@ -7,6 +7,7 @@ import type { EmbeddingProvider } from '../embed/index.js';
 import { fromFsError } from '../errors.js';
 import { openRepository } from '../git/index.js';
 import type { Repository } from '../git/index.js';
+import { readTextIfExists } from '../fs-read.js';
 
 /** What most commands start from: the repository around the working directory and its settings. */
 export interface CommandContext {
@@ -44,11 +45,7 @@ export async function ensureGitctxDir(gitctxDir: string): Promise<void> {
   const path = join(gitctxDir, '.gitignore');
   try {
     await mkdir(gitctxDir, { recursive: true });
-    const existing = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return undefined;
-      throw err;
-    });
-    if (existing !== undefined) return;
+    if ((await readTextIfExists(path)) !== undefined) return;
     const temp = `${path}.${process.pid}.tmp`;
     await writeFile(temp, GITIGNORE);
     await rename(temp, path).catch(async (err: unknown) => {

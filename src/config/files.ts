@@ -1,19 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, open, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fromFsError } from '../errors.js';
 import { assertPrivate } from './load.js';
 import type { SettingsScope } from './template.js';
+import { readTextIfExists } from '../fs-read.js';
 
 /** A settings file's text, undefined when there is none; the user file must be private before it is read. */
 export async function readSettingsText(path: string, scope: SettingsScope): Promise<string | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw fromFsError(err, path);
-  }
+  const text = await readTextIfExists(path);
+  if (text === undefined) return undefined;
   if (scope === 'user') await assertPrivate(path);
   return text;
 }

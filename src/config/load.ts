@@ -1,10 +1,11 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { fromFsError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { flattenSettingsDocument, resolveSettings, settingsFromEnv } from './resolve.js';
 import type { ResolvedSettings, SettingsLayer } from './resolve.js';
+import { readTextIfExists } from '../fs-read.js';
 
 export const REPO_CONFIG = join('.gitctx', 'config.yml');
 
@@ -21,18 +22,9 @@ export function repoConfigPath(repoRoot: string): string {
   return join(repoRoot, REPO_CONFIG);
 }
 
-async function readOptional(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw fromFsError(err, path);
-  }
-}
-
 /** Reads one YAML settings file into a layer; a missing file is an empty layer. */
 export async function readSettingsFile(path: string, source: 'repo' | 'user'): Promise<SettingsLayer> {
-  const text = await readOptional(path);
+  const text = await readTextIfExists(path);
   if (text === undefined) return { source, origin: path, values: new Map() };
   if (source === 'user') await assertPrivate(path);
   return { source, origin: path, values: flattenSettingsDocument(parseSettingsYaml(text, path), path, source) };

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { link, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, rm, writeFile } from 'node:fs/promises';
 import { GitctxError, ExitCode, fromFsError } from '../errors.js';
+import { readTextIfExists } from '../fs-read.js';
 
 /**
  * One `gitctx index` per repository at a time. The lock file names its holder;
@@ -48,13 +49,8 @@ interface FoundLock {
 const UNREADABLE: LockHolder = { pid: -1, host: '', token: '', started: '' };
 
 async function readLock(path: string): Promise<FoundLock | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw fromFsError(err, path);
-  }
+  const text = await readTextIfExists(path);
+  if (text === undefined) return undefined;
   try {
     const parsed: unknown = JSON.parse(text);
     // Valid JSON without a pid (`{}`, `null`) is as foreign as broken JSON; it used to make waiters spin forever.

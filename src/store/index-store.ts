@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import type { Connection, Table } from '@lancedb/lancedb';
 import { DiskFullError, fromFsError } from '../errors.js';
 import { CHUNKS_TABLE, chunksSchema, rowsToArrow, SCHEMA_VERSION } from './schema.js';
 import type { ChunkRow } from './schema.js';
+import { readTextIfExists } from '../fs-read.js';
 
 /** What the index was built with; any difference in the identity part means a rebuild from the cache. */
 export interface IndexMeta {
@@ -117,13 +118,8 @@ const ADD_BATCH_ROWS = 4096;
 const DELETE_BATCH_IDS = 2000;
 
 export async function readIndexMeta(dbDir: string): Promise<IndexMeta | undefined> {
-  let text: string;
-  try {
-    text = await readFile(join(dbDir, META_FILE), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw fromFsError(err, join(dbDir, META_FILE));
-  }
+  const text = await readTextIfExists(join(dbDir, META_FILE));
+  if (text === undefined) return undefined;
   try {
     const meta = JSON.parse(text) as Partial<IndexMeta>;
     if (typeof meta.model !== 'string' || typeof meta.dims !== 'number' || typeof meta.chunker !== 'string') return undefined;
