@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { cacheStats, modelDirName } from './cache/index.js';
 import type { Repository } from './git/index.js';
-import { readIndexMeta } from './store/index-store.js';
+import { readIndexMeta } from './store/meta.js';
 
 /** The `status --json` document (shared/DESIGN.md). */
 export interface StatusReport {

@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { EmbeddingCache } from '../cache/index.js';
 import type { Embedding } from '../cache/index.js';
 import { chunkerOptionsFor, chunkerSignature, chunkText, detectLanguage } from '../chunk/index.js';
 import type { Chunk, ChunkerOptions } from '../chunk/index.js';
 import type { EmbeddingProvider } from '../embed/index.js';
-import { InterruptedError } from '../errors.js';
+import { errnoCode, InterruptedError, NoIndexError } from '../errors.js';
 import { createFileFilter } from '../filter/index.js';
 import type { FileFilter, SkipReason } from '../filter/index.js';
 import { openBlobReader, readWorktreeFile } from '../git/index.js';
@@ -119,8 +120,12 @@ export async function runIndex(options: IndexRunOptions): Promise<IndexSummary> 
     chunker: identity.chunker,
     warn,
   });
+  // A dry run changes nothing: an unreadable database reads as none (everything would be added).
   const store = options.dryRun
-    ? await IndexStore.openForRead(dbDir, identity)
+    ? await IndexStore.openForRead(dbDir, identity).catch((err: unknown) => {
+        if (err instanceof NoIndexError) return undefined;
+        throw err;
+      })
     : await IndexStore.openForWrite(dbDir, identity, warn);
   try {
     const stored = store ? await store.storedFiles() : new Map<string, StoredFile>();
@@ -161,7 +166,7 @@ export async function runIndex(options: IndexRunOptions): Promise<IndexSummary> 
         indexed_commit: repo.head,
         files: indexedFiles,
         chunks,
-        skipped_files: { ...pruneSkips(knownSkips, wanted), ...run.contentSkips },
+        skipped_files: { ...pruneSkips(knownSkips, collected.wanted), ...run.contentSkips },
       });
     }
     return {
@@ -251,10 +256,10 @@ class IndexRun {
 
   async process(files: readonly WantedFile[]): Promise<void> {
     const groups = groupByBlob(files);
-    for await (const { blobSha, content } of this.contents(groups)) {
+    for await (const { blobSha, content, cacheable } of this.contents(groups)) {
       this.throwIfAborted();
       const group = groups.get(blobSha) ?? [];
-      await this.processBlob(blobSha, group, content);
+      await this.processBlob(blobSha, group, content, cacheable);
       this.filesDone += group.length;
       this.ctx.onProgress?.(this.progress());
       if (this.queue.length >= BATCH_TEXTS || this.queueTokens >= BATCH_TOKENS) await this.flush();
@@ -268,7 +273,9 @@ class IndexRun {
   }
 
   /** Blob contents in plan order: committed ones through one cat-file process, uncommitted ones from disk. */
-  private async *contents(groups: Map<string, WantedFile[]>): AsyncGenerator<{ blobSha: string; content: Buffer | null }> {
+  private async *contents(
+    groups: Map<string, WantedFile[]>,
+  ): AsyncGenerator<{ blobSha: string; content: Buffer | null; cacheable: boolean }> {
     const committed: string[] = [];
     const uncommitted: [string, string][] = [];
     for (const [sha, group] of groups) {
@@ -279,15 +286,27 @@ class IndexRun {
     if (committed.length > 0) {
       const reader = openBlobReader(this.ctx.repo);
       try {
-        for await (const blob of reader.readMany(committed)) yield { blobSha: blob.sha, content: blob.content };
+        for await (const blob of reader.readMany(committed)) yield { blobSha: blob.sha, content: blob.content, cacheable: true };
       } finally {
         await reader.close();
       }
     }
-    for (const [sha, path] of uncommitted) yield { blobSha: sha, content: await readWorktreeFile(this.ctx.repo.root, path) };
+    for (const [sha, path] of uncommitted) {
+      const content = await readWorktreeFile(this.ctx.repo.root, path).catch((err: unknown) => {
+        if (errnoCode(err) === 'ENOENT') return null;
+        throw err;
+      });
+      if (content === null) {
+        this.ctx.warn(`${path} was deleted while indexing; skipped`);
+        continue;
+      }
+      // Hashed a moment ago; if the bytes read now differ (an edit since, or a clean filter such as
+      // eol conversion), they are indexed but never cached under that blob id, which names other bytes.
+      yield { blobSha: sha, content, cacheable: gitBlobId(content, this.ctx.repo.objectFormat) === sha };
+    }
   }
 
-  private async processBlob(blobSha: string, files: WantedFile[], content: Buffer | null): Promise<void> {
+  private async processBlob(blobSha: string, files: WantedFile[], content: Buffer | null, cacheable: boolean): Promise<void> {
     if (content === null) {
       this.ctx.warn(`blob ${blobSha} (${files[0]?.path ?? '?'}) is missing from the repository; skipped`);
       return;
@@ -305,7 +324,7 @@ class IndexRun {
       for (const file of included) this.skipContent(file, 'empty');
       return;
     }
-    const cached = this.ctx.force ? undefined : await this.ctx.cache.get(blobSha);
+    const cached = this.ctx.force || !cacheable ? undefined : await this.ctx.cache.get(blobSha);
     const newline = text.indexOf('\n');
     const firstLine = newline === -1 ? text : text.slice(0, newline);
     const job: Job = {
@@ -314,7 +333,7 @@ class IndexRun {
       chunks,
       vectors: new Array<Float32Array | undefined>(chunks.length),
       missing: chunks.length,
-      writeCache: cached === undefined || this.ctx.force === true,
+      writeCache: cacheable && (cached === undefined || this.ctx.force === true),
     };
     await this.prepare(job, cached);
   }
@@ -422,6 +441,11 @@ class IndexRun {
     }
     this.indexedBlobs.add(job.blobSha);
   }
+}
+
+/** The id git gives these bytes as a blob (`git hash-object` without filters). */
+function gitBlobId(content: Buffer, format: Repository['objectFormat']): string {
+  return createHash(format).update(`blob ${content.length}\0`).update(content).digest('hex');
 }
 
 function groupByBlob(files: readonly WantedFile[]): Map<string, WantedFile[]> {

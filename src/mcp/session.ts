@@ -20,7 +20,7 @@ import type { Repository } from '../git/index.js';
 import { Searcher } from '../search/search.js';
 import { readStatus } from '../status.js';
 import type { StatusReport } from '../status.js';
-import { readIndexMeta } from '../store/index-store.js';
+import { readIndexMeta } from '../store/meta.js';
 
 interface OpenSearcher {
   /** meta.json and the settings the provider is built from, as one string. */

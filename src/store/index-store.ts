@@ -1,36 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, rm } from 'node:fs/promises';
 import * as lancedb from '@lancedb/lancedb';
 import type { Connection, Table } from '@lancedb/lancedb';
-import { DiskFullError, fromFsError } from '../errors.js';
-import { CHUNKS_TABLE, chunksSchema, rowsToArrow, SCHEMA_VERSION } from './schema.js';
+import { DiskFullError, fromFsError, NoIndexError } from '../errors.js';
+import { readIndexMeta, sameIdentity, SCHEMA_VERSION, writeIndexMeta } from './meta.js';
+import type { IndexIdentity, IndexMeta } from './meta.js';
+import { CHUNKS_TABLE, chunksSchema, rowsToArrow } from './schema.js';
 import type { ChunkRow } from './schema.js';
-import { readTextIfExists } from '../fs-read.js';
 
-/** What the index was built with; any difference in the identity part means a rebuild from the cache. */
-export interface IndexMeta {
-  schema_version: number;
-  model: string;
-  dims: number;
-  chunker: string;
-  indexed_commit: string | null;
-  updated_at: string;
-  /** Files and chunks in the index after the last complete run, so `status` needs no database. */
-  files?: number;
-  chunks?: number;
-  /** File versions the content stage left out, by file id, so no-op runs need not read them again. */
-  skipped_files?: Record<string, string>;
-  /**
-   * The table's version when this file was written. A run that changed the table but
-   * stopped before its commit (kill -9, Ctrl+C, a full disk) leaves a newer version: its
-   * rows are in, but not the full-text index over them, so the next run must redo that
-   * even when it has nothing to add, or text search ranks with stale statistics.
-   */
-  table_version?: number;
-}
-
-export type IndexIdentity = Pick<IndexMeta, 'model' | 'dims' | 'chunker'>;
+/** Rows buffered before one `add`: keeps table versions few and memory bounded. */
+const ADD_BATCH_ROWS = 4096;
+/** Ids per delete predicate: one table version per group. */
+const DELETE_BATCH_IDS = 2000;
 
 /** One file version present in the index, aggregated from its chunk rows. */
 export interface StoredFile {
@@ -111,46 +91,6 @@ async function topWithTies(fetch: (limit: number) => Promise<StoredChunk[]>, lim
   return chunks.slice(0, limit);
 }
 
-const META_FILE = 'meta.json';
-/** Rows buffered before one `add`: keeps table versions few and memory bounded. */
-const ADD_BATCH_ROWS = 4096;
-/** Ids per delete predicate: one table version per group. */
-const DELETE_BATCH_IDS = 2000;
-
-export async function readIndexMeta(dbDir: string): Promise<IndexMeta | undefined> {
-  const text = await readTextIfExists(join(dbDir, META_FILE));
-  if (text === undefined) return undefined;
-  try {
-    const meta = JSON.parse(text) as Partial<IndexMeta>;
-    if (typeof meta.model !== 'string' || typeof meta.dims !== 'number' || typeof meta.chunker !== 'string') return undefined;
-    return meta as IndexMeta;
-  } catch (err) {
-    if (err instanceof SyntaxError) return undefined;
-    throw err;
-  }
-}
-
-async function writeIndexMeta(dbDir: string, meta: IndexMeta): Promise<void> {
-  const target = join(dbDir, META_FILE);
-  const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(temp, `${JSON.stringify(meta, null, 2)}\n`);
-    await rename(temp, target);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw fromFsError(err, target);
-  }
-}
-
-function sameIdentity(meta: IndexMeta | undefined, identity: IndexIdentity): boolean {
-  return (
-    meta !== undefined &&
-    meta.schema_version === SCHEMA_VERSION &&
-    meta.model === identity.model &&
-    meta.dims === identity.dims &&
-    meta.chunker === identity.chunker
-  );
-}
 
 /**
  * LanceDB's default caches (6 GB for indexes, 1 GB for metadata) are sized for
@@ -161,6 +101,10 @@ const METADATA_CACHE_BYTES = 32n * 1024n * 1024n;
 
 function connectDb(dir: string): Promise<Connection> {
   return lancedb.connect(dir, {}, new lancedb.Session(INDEX_CACHE_BYTES, METADATA_CACHE_BYTES));
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n', 1)[0] ?? '';
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -192,6 +136,8 @@ async function lanceWrite<T>(dir: string, write: () => Promise<T>): Promise<T> {
 export class IndexStore {
   private pending: ChunkRow[] = [];
   private changed = false;
+  /** Known once a read-only store is opened, so each query does not list the indexes again. */
+  private textIndexed: boolean | undefined;
 
   private constructor(
     private readonly db: Connection,
@@ -219,15 +165,18 @@ export class IndexStore {
       await writeIndexMeta(dir, fresh);
       return new IndexStore(db, table, dir, undefined, identity.dims);
     }
+    let db: Connection | undefined;
     try {
-      const db = await connectDb(dir);
+      db = await connectDb(dir);
       const table = await db.openTable(CHUNKS_TABLE);
       await table.countRows();
       const store = new IndexStore(db, table, dir, meta, identity.dims);
+      // A run stopped between its writes and its commit left the table newer than meta.json says.
       store.changed = meta?.table_version !== (await table.version());
       return store;
     } catch (err) {
-      warn(`index database unreadable (${(err as Error).message.split('\n')[0]}); rebuilding it from the cache`);
+      db?.close();
+      warn(`index database unreadable (${firstLine(err)}); rebuilding it from the cache`);
       await wipe(dir);
       return IndexStore.openForWrite(dir, identity, warn);
     }
@@ -241,11 +190,21 @@ export class IndexStore {
     const meta = await readIndexMeta(dir);
     if (meta === undefined || (identity !== undefined && !sameIdentity(meta, identity))) return undefined;
     const db = await connectDb(dir);
-    if (!(await db.tableNames()).includes(CHUNKS_TABLE)) {
+    try {
+      if (!(await db.tableNames()).includes(CHUNKS_TABLE)) {
+        db.close();
+        return undefined;
+      }
+      const store = new IndexStore(db, await db.openTable(CHUNKS_TABLE), dir, meta, meta.dims);
+      store.textIndexed = await store.hasTextIndex();
+      return store;
+    } catch (err) {
       db.close();
-      return undefined;
+      // The database is derived data: the cure for any damage is the same, and costs no API call.
+      throw new NoIndexError(`index database unreadable (${firstLine(err)}): run \`gitctx index\` to rebuild it from the cache`, {
+        cause: err,
+      });
     }
-    return new IndexStore(db, await db.openTable(CHUNKS_TABLE), dir, meta, meta.dims);
   }
 
   /** Every file version in the index, by file id. */
@@ -333,7 +292,7 @@ export class IndexStore {
 
   /** Best BM25 matches of already-split query terms over `search_text`; `score` is the BM25 score. */
   async textSearch(terms: string, options: CandidateQuery): Promise<StoredChunk[]> {
-    if (terms.trim() === '' || !(await this.hasTextIndex())) return [];
+    if (terms.trim() === '' || !(this.textIndexed ?? (await this.hasTextIndex()))) return [];
     return topWithTies(async (limit) => {
       let query = this.table.query().fullTextSearch(terms, { columns: ['search_text'] }).select([...RESULT_COLUMNS, '_score']).limit(limit);
       if (options.where) query = query.where(options.where);
@@ -363,3 +322,6 @@ async function wipe(dir: string): Promise<void> {
     throw fromFsError(err, dir);
   }
 }
+
+export { readIndexMeta };
+export type { IndexIdentity, IndexMeta };

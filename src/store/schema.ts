@@ -1,7 +1,6 @@
 import { Bool, Field, FixedSizeList, Float32, Int32, makeData, RecordBatch, Schema, Struct, Table, Utf8, vectorFromArray } from 'apache-arrow';
 
-/** Bumped whenever the table layout changes; an index of another version is rebuilt from the cache. */
-export const SCHEMA_VERSION = 1;
+export { SCHEMA_VERSION } from './meta.js';
 
 export const CHUNKS_TABLE = 'chunks';
 

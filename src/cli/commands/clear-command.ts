@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { errnoCode, fromFsError, UsageError } from '../../errors.js';
 import { formatBytes } from './cache-command.js';
+import { confirm } from '../confirm.js';
 
 interface ClearFlags {
   db?: boolean;
@@ -134,7 +135,7 @@ async function runClear(flags: ClearFlags): Promise<void> {
   }
 
   const what = targets.map(describe).join(', ');
-  if (!flags.yes) await confirm(what);
+  if (!flags.yes) await confirmRemoval(what);
 
   const lock = await acquireIndexLock(join(gitctxDir, 'index.lock'), {
     onWait: (holder) => process.stderr.write(`gitctx: waiting for another gitctx index (pid ${holder.pid}) to finish…\n`),
@@ -159,14 +160,10 @@ async function runClear(flags: ClearFlags): Promise<void> {
 }
 
 /** Asks on a terminal; anywhere else, only -y may say yes. */
-async function confirm(what: string): Promise<void> {
-  if (!process.stdin.isTTY || !process.stderr.isTTY) throw new UsageError(`clear would remove ${what}; pass -y to confirm`);
-  const { createInterface } = await import('node:readline/promises');
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = await rl.question(`Remove ${what}? [y/N] `);
-    if (!/^y(es)?$/i.test(answer.trim())) throw new UsageError('cancelled: nothing was removed');
-  } finally {
-    rl.close();
-  }
+function confirmRemoval(what: string): Promise<void> {
+  return confirm({
+    question: `Remove ${what}?`,
+    unattended: `clear would remove ${what}; pass -y to confirm`,
+    declined: 'cancelled: nothing was removed',
+  });
 }

@@ -1,8 +1,8 @@
-import { createInterface } from 'node:readline/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { InterruptedError, UsageError } from '../../errors.js';
+import { InterruptedError } from '../../errors.js';
 import type { IndexProgress, IndexRunOptions, IndexSummary } from '../../indexer/run.js';
+import { confirm } from '../confirm.js';
 import { formatDuration, formatUsd, statusLine } from '../progress.js';
 
 interface IndexFlags {
@@ -77,7 +77,9 @@ async function runIndexCommand(flags: IndexFlags): Promise<void> {
     }
     if (flags.history && !flags.yes) {
       const { onSkip: _quiet, ...estimateOptions } = base;
-      await confirmHistory(await runIndex({ ...estimateOptions, dryRun: true }));
+      const estimate = await runIndex({ ...estimateOptions, dryRun: true });
+      status.done();
+      await confirmHistory(estimate);
     }
     await ensureGitctxDir(context.gitctxDir);
     const lock = await acquireIndexLock(join(context.gitctxDir, 'index.lock'), {
@@ -146,14 +148,9 @@ function printDryRun(summary: IndexSummary, flags: IndexFlags): void {
 async function confirmHistory(estimate: IndexSummary): Promise<void> {
   if (estimate.embedded_chunks === 0) return;
   const cost = `${estimate.embedded_chunks} chunks, ${estimate.tokens} tokens, about ${formatUsd(estimate.cost_usd)}`;
-  if (!process.stdin.isTTY || !process.stderr.isTTY) {
-    throw new UsageError(`--history would embed ${cost}; pass -y to confirm`);
-  }
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = await rl.question(`Index history: embed ${cost}? [y/N] `);
-    if (!/^y(es)?$/i.test(answer.trim())) throw new UsageError('cancelled: nothing was embedded');
-  } finally {
-    rl.close();
-  }
+  await confirm({
+    question: `Index history: embed ${cost}?`,
+    unattended: `--history would embed ${cost}; pass -y to confirm`,
+    declined: 'cancelled: nothing was embedded',
+  });
 }

@@ -1,0 +1,74 @@
+/**
+ * `.gitctx/db/meta.json`: what the index was built with and what it holds. Kept apart
+ * from the LanceDB code so `status`, and the checks before a search, read it without
+ * loading the database engine.
+ */
+import { randomBytes } from 'node:crypto';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fromFsError } from '../errors.js';
+import { readTextIfExists } from '../fs-read.js';
+
+/** Bumped whenever the table layout changes; an index of another version is rebuilt from the cache. */
+export const SCHEMA_VERSION = 1;
+
+/** What the index was built with; any difference in the identity part means a rebuild from the cache. */
+export interface IndexMeta {
+  schema_version: number;
+  model: string;
+  dims: number;
+  chunker: string;
+  indexed_commit: string | null;
+  updated_at: string;
+  /** Files and chunks in the index after the last complete run, so `status` needs no database. */
+  files?: number;
+  chunks?: number;
+  /** File versions the content stage left out, by file id, so no-op runs need not read them again. */
+  skipped_files?: Record<string, string>;
+  /**
+   * The table's version when this file was written. A run that changed the table but
+   * stopped before its commit (kill -9, Ctrl+C, a full disk) leaves a newer version: its
+   * rows are in, but not the full-text index over them, so the next run must redo that
+   * even when it has nothing to add, or text search ranks with stale statistics.
+   */
+  table_version?: number;
+}
+
+export type IndexIdentity = Pick<IndexMeta, 'model' | 'dims' | 'chunker'>;
+
+const META_FILE = 'meta.json';
+
+export async function readIndexMeta(dbDir: string): Promise<IndexMeta | undefined> {
+  const text = await readTextIfExists(join(dbDir, META_FILE));
+  if (text === undefined) return undefined;
+  try {
+    const meta = JSON.parse(text) as Partial<IndexMeta>;
+    if (typeof meta.model !== 'string' || typeof meta.dims !== 'number' || typeof meta.chunker !== 'string') return undefined;
+    return meta as IndexMeta;
+  } catch (err) {
+    if (err instanceof SyntaxError) return undefined;
+    throw err;
+  }
+}
+
+export async function writeIndexMeta(dbDir: string, meta: IndexMeta): Promise<void> {
+  const target = join(dbDir, META_FILE);
+  const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, `${JSON.stringify(meta, null, 2)}\n`);
+    await rename(temp, target);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw fromFsError(err, target);
+  }
+}
+
+export function sameIdentity(meta: IndexMeta | undefined, identity: IndexIdentity): boolean {
+  return (
+    meta !== undefined &&
+    meta.schema_version === SCHEMA_VERSION &&
+    meta.model === identity.model &&
+    meta.dims === identity.dims &&
+    meta.chunker === identity.chunker
+  );
+}
