@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { errnoCode, fromFsError, UsageError } from '../errors.js';
+import { errnoCode, fromFsError, PermissionDeniedError, UsageError } from '../errors.js';
 import type { CacheEncoding, Embedding } from './types.js';
 import { CACHE_ENCODINGS } from './types.js';
 import type { CacheEntry, CacheKey } from './codec.js';
@@ -142,6 +142,11 @@ export class EmbeddingCache {
   /** Like `get`, with what the file records about its encoding and cost. */
   async getEntry(blobSha: string): Promise<CacheEntry | undefined> {
     const path = this.pathFor(blobSha);
+    const linked = await this.linkedDirectory(path);
+    if (linked !== undefined) {
+      this.warnFile(path, `${linked} is a symbolic link (never followed)`);
+      return undefined;
+    }
     // Compressed frames of valid files are at most ~0.4% larger than their content; allow a margin.
     const read = await readBounded(path, this.maxFileBytes + Math.ceil(this.maxFileBytes / 128) + 1024);
     if (read.kind === 'absent') return undefined;
@@ -164,6 +169,7 @@ export class EmbeddingCache {
   /** True if a file exists for the blob. Cheap (one stat); does not check the contents. */
   async has(blobSha: string): Promise<boolean> {
     const path = this.pathFor(blobSha);
+    if ((await this.linkedDirectory(path)) !== undefined) return false;
     try {
       return (await fsp.lstat(path)).isFile();
     } catch (err) {
@@ -190,12 +196,37 @@ export class EmbeddingCache {
     await this.writeAtomically(path, bytes);
   }
 
+  /**
+   * The first of the embeddings root, model and fan-out directories on the way to `path`
+   * that is a symbolic link, if any. The cache arrives through `git pull`: a committed link
+   * must never take a read or a write outside the repository (O_NOFOLLOW only guards the
+   * last component).
+   */
+  private async linkedDirectory(path: string): Promise<string | undefined> {
+    const fan = dirname(path);
+    for (const dir of [this.dir, dirname(fan), fan]) {
+      try {
+        if ((await fsp.lstat(dir)).isSymbolicLink()) return dir;
+      } catch (err) {
+        if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return undefined;
+        throw fromFsError(err, `checking ${dir}`);
+      }
+    }
+    return undefined;
+  }
+
   private async writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
     // Unique per process and per call, so concurrent writers never share a temp file.
     // The `.tmp` suffix keeps it out of `cacheStats` and lets .gitignore skip it.
     const temp = `${path}.${process.pid}-${++this.tempCounter}-${randomBytes(4).toString('hex')}.tmp`;
+    await this.fs.mkdir(dirname(path), { recursive: true }).catch((err: unknown) => {
+      throw fromFsError(err, `writing cache file ${path}`);
+    });
+    const linked = await this.linkedDirectory(path);
+    if (linked !== undefined) {
+      throw new PermissionDeniedError(`refusing to write ${path}: ${linked} is a symbolic link, which could lead outside the repository`);
+    }
     try {
-      await this.fs.mkdir(dirname(path), { recursive: true });
       await this.fs.writeNewFile(temp, bytes);
       await this.fs.rename(temp, path);
     } catch (err) {
