@@ -18,7 +18,7 @@ import type { CacheEntry, CacheKey } from './codec.js';
 import { decodeCacheFile, encodeCacheFile, MAX_DIMS } from './codec.js';
 import { CacheFormatError } from './errors.js';
 import { cacheFilePath, modelDirName } from './paths.js';
-import { readBounded } from './read-file.js';
+import { readBounded } from '../fs-read.js';
 import { DEFAULT_LEVEL, isZstdLevel, MAX_DECOMPRESSED_BYTES } from './zstd.js';
 
 /** The write-side file operations, replaceable so tests can simulate full or read-only disks. */

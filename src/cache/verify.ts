@@ -31,7 +31,7 @@ import type { CacheEntry } from './codec.js';
 import { decodeCacheFile, MAX_DIMS } from './codec.js';
 import { CacheFormatError } from './errors.js';
 import { modelFromDirName } from './paths.js';
-import { readBounded } from './read-file.js';
+import { readBounded } from '../fs-read.js';
 import { scanCache } from './scan.js';
 import type { CacheScan, ScannedCacheFile } from './scan.js';
 import { decodeSafetensorsHeader, DEFAULT_MAX_HEADER_BYTES } from './safetensors.js';

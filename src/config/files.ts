@@ -1,18 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, realpath, rename, rm, stat } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { fromFsError } from '../errors.js';
-import { assertPrivate } from './load.js';
+import { fromFsError, UsageError } from '../errors.js';
 import type { SettingsScope } from './template.js';
-import { readTextIfExists } from '../fs-read.js';
-
-/** A settings file's text, undefined when there is none; the user file must be private before it is read. */
-export async function readSettingsText(path: string, scope: SettingsScope): Promise<string | undefined> {
-  const text = await readTextIfExists(path);
-  if (text === undefined) return undefined;
-  if (scope === 'user') await assertPrivate(path);
-  return text;
-}
 
 async function modeOf(path: string): Promise<number | undefined> {
   try {
@@ -23,9 +13,19 @@ async function modeOf(path: string): Promise<number | undefined> {
   }
 }
 
-/** Where to write: through a symlink (dotfiles managers link the user file), so the link survives. */
-async function resolveTarget(path: string): Promise<string> {
+/**
+ * Where to write. The user file may be a link (dotfile managers make them), written
+ * through so the link survives; the repo file arrives through `git pull`, and a
+ * committed link must not make an edit replace a file outside the repository.
+ */
+async function resolveTarget(path: string, scope: SettingsScope): Promise<string> {
   try {
+    if (scope === 'repo') {
+      if ((await lstat(path)).isSymbolicLink()) {
+        throw new UsageError(`${path} is a symbolic link; gitctx does not edit a committed settings file through one`);
+      }
+      return path;
+    }
     return await realpath(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return path;
@@ -40,7 +40,7 @@ async function resolveTarget(path: string): Promise<string> {
  */
 export async function writeSettingsText(path: string, text: string, scope: SettingsScope): Promise<void> {
   try {
-    const target = await resolveTarget(path);
+    const target = await resolveTarget(path, scope);
     const existing = await modeOf(target);
     if (scope === 'user') await mkdir(dirname(target), { recursive: true, mode: 0o700 });
     const mode = existing === undefined ? (scope === 'user' ? 0o600 : undefined) : scope === 'user' ? existing & 0o600 : existing;

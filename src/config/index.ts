@@ -30,6 +30,7 @@ export { configTemplate, yamlInline } from './template.js';
 export type { SettingsScope } from './template.js';
 export { setSettingInText, unsetSettingInText } from './edit.js';
 export type { SetSettingResult, UnsetSettingResult } from './edit.js';
-export { readSettingsText, writeSettingsText, settingsFileExists } from './files.js';
+export { writeSettingsText, settingsFileExists } from './files.js';
+export { readSettingsText } from './load.js';
 export { shownValue, formatValue, formatSettingValue, settingEntries, fileEntries, formatSettingsTable } from './show.js';
 export type { SettingEntry, SettingOrigins } from './show.js';

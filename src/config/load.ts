@@ -5,7 +5,7 @@ import { parseDocument } from 'yaml';
 import { UsageError } from '../errors.js';
 import { flattenSettingsDocument, resolveSettings, settingsFromEnv } from './resolve.js';
 import type { ResolvedSettings, SettingsLayer } from './resolve.js';
-import { readTextIfExists } from '../fs-read.js';
+import { readBounded } from '../fs-read.js';
 
 export const REPO_CONFIG = join('.gitctx', 'config.yml');
 
@@ -24,9 +24,8 @@ export function repoConfigPath(repoRoot: string): string {
 
 /** Reads one YAML settings file into a layer; a missing file is an empty layer. */
 export async function readSettingsFile(path: string, source: 'repo' | 'user'): Promise<SettingsLayer> {
-  const text = await readTextIfExists(path);
+  const text = await readSettingsText(path, source);
   if (text === undefined) return { source, origin: path, values: new Map() };
-  if (source === 'user') await assertPrivate(path);
   return { source, origin: path, values: flattenSettingsDocument(parseSettingsYaml(text, path), path, source) };
 }
 
@@ -43,6 +42,20 @@ function flowDepth(text: string): number {
     else if ((c === 0x5d || c === 0x7d) && depth > 0) depth--;
   }
   return deepest;
+}
+
+/**
+ * A settings file's text, undefined when there is none. Bounded before it is read (a
+ * committed link to /dev/zero or a FIFO must not hang or exhaust anything); the repo file
+ * arrives through `git pull`, so a link there is refused, while the user's own file may be
+ * a link (dotfile managers make them). The user file must be private: it may hold keys.
+ */
+export async function readSettingsText(path: string, source: 'repo' | 'user'): Promise<string | undefined> {
+  const read = await readBounded(path, MAX_SETTINGS_CHARS * 4, { followLinks: source === 'user' });
+  if (read.kind === 'absent') return undefined;
+  if (read.kind === 'unusable') throw new UsageError(`${path}: cannot be read as a settings file (${read.reason})`);
+  if (source === 'user') await assertPrivate(path);
+  return new TextDecoder().decode(read.bytes);
 }
 
 /** Aliases expanded at most this many times: a settings file needs none, and more is a bomb. */

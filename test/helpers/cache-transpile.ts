@@ -14,7 +14,7 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 async function sources(): Promise<string[]> {
   const cacheDir = join(repo, 'src', 'cache');
   const files = (await readdir(cacheDir)).filter((f) => f.endsWith('.ts')).map((f) => join(cacheDir, f));
-  return [...files, join(repo, 'src', 'errors.ts')];
+  return [...files, join(repo, 'src', 'errors.ts'), join(repo, 'src', 'fs-read.ts')];
 }
 
 /** Transpiles src/cache and its one dependency into `outDir`; returns the path of the compiled src/ there. */
