@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import { SECRET_KEYS, SETTING_KEYS, findSettingKey, settingsSchema, USER_ONLY_SECTIONS } from './schema.js';
 import type { Settings, SettingKey } from './schema.js';
+import { displayUrl } from '../embed/mask.js';
 
 /** Where a setting's value came from, lowest precedence first. */
 export type SettingSource = 'default' | 'repo' | 'user' | 'env' | 'flag';
@@ -102,6 +103,7 @@ const MAX_SHOWN_CHARS = 80;
 /** How a rejected value is quoted in an error: never a secret, always what the user typed. */
 function showRejected(key: string, value: unknown, raw: string | undefined): string {
   if (SECRET_KEYS.has(key) || USER_ONLY_SECTIONS.has(key.split('.')[0] ?? '')) return 'the given value';
+  if (key === 'model.base_url' && typeof (raw ?? value) === 'string') return JSON.stringify(displayUrl(String(raw ?? value)));
   const shown = JSON.stringify(raw ?? value) ?? String(value);
   // An error is one line a person reads: a pasted file or a huge list is cut, not echoed whole.
   return shown.length > MAX_SHOWN_CHARS ? `${shown.slice(0, MAX_SHOWN_CHARS)}… (${shown.length} characters)` : shown;

@@ -20,6 +20,7 @@ import { createLocalProvider, LOCAL_MODEL, LOCAL_V1_PARAMS } from './local.js';
 import type { BatchLimits } from './batch.js';
 import type { RetryPolicy } from './retry.js';
 import type { EmbeddingProvider } from './types.js';
+import { displayUrl } from './mask.js';
 
 export interface KnownModel {
   dims: number;
@@ -64,10 +65,10 @@ function normalizeBaseUrl(url: string): string {
   try {
     parsed = new URL(trimmed);
   } catch (err) {
-    throw new UsageError(`model.base_url is not a URL: ${trimmed}`, { cause: err });
+    throw new UsageError('model.base_url is not a URL', { cause: err });
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new UsageError(`model.base_url must be http or https: ${trimmed}`);
+    throw new UsageError(`model.base_url must be http or https: ${displayUrl(trimmed)}`);
   }
   return trimmed;
 }

@@ -10,7 +10,7 @@
 import OpenAI from 'openai';
 import { AuthError, InterruptedError, ProviderUnreachableError, UsageError } from '../errors.js';
 import { OPENAI_BATCH_LIMITS, planBatches, type Batch, type BatchLimits } from './batch.js';
-import { redactSecrets } from './mask.js';
+import { displayUrl, redactSecrets, urlSecrets } from './mask.js';
 import { DEFAULT_RETRY_POLICY, retryAfterMs, retryDelay, sleep, type RetryPolicy } from './retry.js';
 import type { EmbeddingProvider, EmbedOptions, EmbedProgress, EmbedResult } from './types.js';
 
@@ -178,7 +178,7 @@ function createRequester(options: RequesterOptions): (inputs: string[], signal: 
   const encodingFormat = options.encodingFormat ?? 'float';
   const { apiKey, baseUrl } = options;
   const where = serverName(baseUrl);
-  const scrub = (s: string): string => redactSecrets(s, [apiKey]);
+  const scrub = (s: string): string => redactSecrets(s, [apiKey, ...urlSecrets(baseUrl)]);
   // The client's own retries are off: it cannot be told to retry a reply that
   // parsed but is wrong, nor bound the total time, and its timeout stops at the headers.
   const client = new OpenAI({ apiKey, baseURL: baseUrl, maxRetries: 0, timeout: timeoutMs });
@@ -254,7 +254,7 @@ function createRequester(options: RequesterOptions): (inputs: string[], signal: 
 }
 
 function serverName(baseUrl: string): string {
-  return baseUrl === OPENAI_BASE_URL ? 'OpenAI' : `the embedding server at ${baseUrl}`;
+  return baseUrl === OPENAI_BASE_URL ? 'OpenAI' : `the embedding server at ${displayUrl(baseUrl)}`;
 }
 
 /** Asks the server for one vector to learn a model's size (for models gitctx does not know). */

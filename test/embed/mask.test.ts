@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskSecret, redactSecrets } from '../../src/embed/mask.js';
+import { displayUrl, maskSecret, redactSecrets, urlSecrets } from '../../src/embed/mask.js';
 
 describe('maskSecret', () => {
   it('shows the first and last three characters', () => {
@@ -20,5 +20,13 @@ describe('redactSecrets', () => {
 
   it('ignores undefined and placeholder-short secrets', () => {
     expect(redactSecrets('no-key here', [undefined, 'no'])).toBe('no-key here');
+  });
+});
+
+describe('URLs in messages', () => {
+  it('drop credentials and query strings', () => {
+    expect(displayUrl('https://user:tok3n-secret@proxy.example/v1?api-key=abcdef123456')).toBe('https://proxy.example/v1');
+    expect(urlSecrets('https://user:tok3n-secret@proxy.example/v1?api-key=abcdef123456')).toEqual(['tok3n-secret', 'abcdef123456']);
+    expect(displayUrl('not a url')).toBe('(an invalid URL)');
   });
 });

@@ -306,9 +306,15 @@ describe('gitctx index errors', () => {
     }
     const unreachable = await runCli(['index'], {
       cwd: repo.dir,
-      env: { GITCTX_MODEL__EMBEDDING: 'text-embedding-3-small', OPENAI_BASE_URL: `${await refusedUrl()}/v1`, GITCTX_MODEL__MAX_RETRIES: '1' },
+      // Credentials in the URL (a proxy's) are secrets too: never shown.
+      env: {
+        GITCTX_MODEL__EMBEDDING: 'text-embedding-3-small',
+        OPENAI_BASE_URL: `${(await refusedUrl()).replace('http://', 'http://proxy-user:proxy-pass-0123@')}/v1?token=query-secret-456`,
+        GITCTX_MODEL__MAX_RETRIES: '1',
+      },
     });
     expect(unreachable.code).toBe(5);
+    expect(unreachable.stderr).not.toMatch(/proxy-pass-0123|query-secret-456/);
     expect(unreachable.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
