@@ -14,16 +14,14 @@
  * unit vectors and honest metadata passes every check above. `reembed` closes
  * that gap for a random sample, comparing stored and fresh vectors by cosine.
  *
- * Also home to `scanCache`, the walk of the cache directory that prune shares:
- * it never follows a symbolic link and sorts what it finds into cache files,
- * leftovers of interrupted writes, and things that do not belong.
+ * The walk of the cache directory is `scanCache` (scan.ts), shared with stats and prune.
  */
 import { randomInt } from 'node:crypto';
 import { join, relative, sep } from 'node:path';
 import { chunkText, chunkerSignature } from '../chunk/index.js';
 import type { Chunk, ChunkerOptions } from '../chunk/index.js';
 import type { EmbeddingProvider } from '../embed/index.js';
-import { ExitCode, GitctxError, InterruptedError } from '../errors.js';
+import { errnoCode, ExitCode, GitctxError, InterruptedError } from '../errors.js';
 import { listWorktreeChanges, openBlobReader, readWorktreeFile } from '../git/index.js';
 import type { Repository } from '../git/index.js';
 import { runGit } from '../git/runner.js';
@@ -37,10 +35,6 @@ import type { CacheScan, ScannedCacheFile } from './scan.js';
 import { decodeSafetensorsHeader, DEFAULT_MAX_HEADER_BYTES } from './safetensors.js';
 import type { CacheEncoding } from './types.js';
 import { MAX_DECOMPRESSED_BYTES, zstdContentSize, ZstdPrefixDecoder } from './zstd.js';
-
-// ---------------------------------------------------------------------------
-// Scanning the directory
-
 
 // ---------------------------------------------------------------------------
 // One file's bytes
@@ -515,7 +509,14 @@ async function* blobContents(
       await reader.close();
     }
   }
-  for (const [sha, path] of onDisk) yield { sha, content: await readWorktreeFile(repo.root, path) };
+  for (const [sha, path] of onDisk) {
+    // A work-tree file may be deleted while we verify: then its blob is simply not there.
+    const content = await readWorktreeFile(repo.root, path).catch((err: unknown) => {
+      if (errnoCode(err) === 'ENOENT') return null;
+      throw err;
+    });
+    yield { sha, content };
+  }
 }
 
 async function reembedFiles(
