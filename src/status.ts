@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { cacheStats, modelDirName } from './cache/index.js';
 import type { Repository } from './git/index.js';
 import { readIndexMeta } from './store/meta.js';
+import { formatBytes } from './cli/progress.js';
 
 /** The `status --json` document (shared/DESIGN.md). */
 export interface StatusReport {
@@ -35,23 +36,17 @@ export async function readStatus(repo: Repository, gitctxDir: string): Promise<S
   };
 }
 
-function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-}
-
 export function describeStatus(r: StatusReport): string {
   const short = (sha: string | null) => (sha === null ? 'none' : sha.slice(0, 12));
   const ratio =
     r.cache.uncompressed_bytes > 0
-      ? ` (${((r.cache.bytes / r.cache.uncompressed_bytes) * 100).toFixed(1)}% of ${bytes(r.cache.uncompressed_bytes)} uncompressed)`
+      ? ` (${((r.cache.bytes / r.cache.uncompressed_bytes) * 100).toFixed(1)}% of ${formatBytes(r.cache.uncompressed_bytes)} uncompressed)`
       : '';
   return [
     `indexed commit: ${short(r.indexed_commit)}${r.stale ? ` (stale: HEAD is ${short(r.head)}; run \`gitctx index\`)` : ' (up to date)'}`,
     `model:          ${r.model ?? 'none: run `gitctx index`'}${r.dims !== null ? ` (${r.dims} dims)` : ''}`,
     `files:          ${r.files}`,
     `chunks:         ${r.chunks}`,
-    `cache:          ${r.cache.files} files, ${bytes(r.cache.bytes)}${ratio}`,
+    `cache:          ${r.cache.files} files, ${formatBytes(r.cache.bytes)}${ratio}`,
   ].join('\n');
 }

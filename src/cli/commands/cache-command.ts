@@ -4,15 +4,9 @@ import { GitctxError, InterruptedError, UsageError } from '../../errors.js';
 import type { CacheStats, PruneReport, VerifyModel, VerifyReport } from '../../cache/index.js';
 import type { EmbeddingProvider } from '../../embed/index.js';
 import type { CommandContext } from '../context.js';
+import { formatBytes } from '../progress.js';
 
 /** Bytes for people: binary units, one decimal. */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(n / 1024 ** 3).toFixed(1)} GiB`;
-}
-
 export function cacheCommand(): Command {
   const cache = new Command('cache')
     .description('inspect and maintain the embedding cache (.gitctx/embeddings)')

@@ -2,7 +2,7 @@ import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { errnoCode, fromFsError, UsageError } from '../../errors.js';
-import { formatBytes } from './cache-command.js';
+import { formatBytes } from '../progress.js';
 import { confirm } from '../confirm.js';
 
 interface ClearFlags {
