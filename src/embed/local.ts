@@ -107,5 +107,6 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Embeddi
       return { vectors, tokens, costUsd: 0 };
     },
     usdPerMillionTokens: 0,
+    inProcess: true,
   };
 }

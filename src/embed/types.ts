@@ -7,6 +7,8 @@ export interface EmbeddingProvider {
   readonly maxInputTokens: number;
   /** Price in US dollars per million input tokens (0 for local and unknown models), for cost estimates before paying. */
   readonly usdPerMillionTokens?: number;
+  /** Computed in process, no network: caching its query vectors would cost more than it saves. */
+  readonly inProcess?: boolean;
   /** Token count as the provider bills it. */
   countTokens(text: string): number;
   /**

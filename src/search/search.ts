@@ -109,9 +109,19 @@ export class Searcher {
   }
 
   private async vectorCandidates(query: string, candidates: CandidateQuery, floor: number): Promise<StoredChunk[]> {
+    const vector = await this.queryVector(query);
+    return (await this.store.vectorSearch(vector, candidates)).filter((c) => c.score >= floor);
+  }
+
+  /** API models' query vectors are cached in the index, so asking again costs no request. */
+  private async queryVector(query: string): Promise<Float32Array> {
+    const cacheable = this.provider.inProcess !== true;
+    const cached = cacheable ? await this.store.cachedQueryVector(this.provider.model, query) : undefined;
+    if (cached !== undefined) return cached;
     const [vector] = (await this.provider.embed([query])).vectors;
     if (vector === undefined) throw new Error('the provider returned no vector for the query');
-    return (await this.store.vectorSearch(vector, candidates)).filter((c) => c.score >= floor);
+    if (cacheable) await this.store.cacheQueryVector(this.provider.model, query, vector);
+    return vector;
   }
 
   close(): void {

@@ -1,14 +1,17 @@
+import { createHash } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import * as lancedb from '@lancedb/lancedb';
 import type { Connection, Table } from '@lancedb/lancedb';
 import { DiskFullError, fromFsError, NoIndexError } from '../errors.js';
 import { readIndexMeta, sameIdentity, SCHEMA_VERSION, writeIndexMeta } from './meta.js';
 import type { IndexIdentity, IndexMeta } from './meta.js';
-import { CHUNKS_TABLE, chunksSchema, rowsToArrow } from './schema.js';
+import { CHUNKS_TABLE, chunksSchema, QUERY_CACHE_TABLE, queryCacheSchema, rowsToArrow } from './schema.js';
 import type { ChunkRow } from './schema.js';
 
 /** Rows buffered before one `add`: keeps table versions few and memory bounded. */
 const ADD_BATCH_ROWS = 4096;
+/** Query-cache writes between compactions of that table. */
+const QUERY_CACHE_PRUNE_EVERY = 50;
 /** Ids per delete predicate: one table version per group. */
 const DELETE_BATCH_IDS = 2000;
 
@@ -105,6 +108,10 @@ function connectDb(dir: string): Promise<Connection> {
 
 function firstLine(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n', 1)[0] ?? '';
+}
+
+function queryKey(model: string, text: string): string {
+  return createHash('sha256').update(model).update('\0').update(text).digest('hex');
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -298,6 +305,36 @@ export class IndexStore {
       if (options.where) query = query.where(options.where);
       return ((await query.toArray()) as (ResultRow & { _score: number })[]).map((row) => toStoredChunk(row, row._score));
     }, options.limit);
+  }
+
+  /** A query's vector from an earlier search with this model, if any. */
+  async cachedQueryVector(model: string, text: string): Promise<Float32Array | undefined> {
+    if (!(await this.db.tableNames()).includes(QUERY_CACHE_TABLE)) return undefined;
+    const table = await this.db.openTable(QUERY_CACHE_TABLE);
+    try {
+      const [row] = (await table.query().where(`key = ${quote(queryKey(model, text))}`).select(['vector']).limit(1).toArray()) as {
+        vector: ArrayLike<number>;
+      }[];
+      if (row === undefined || row.vector.length !== this.dims) return undefined;
+      return Float32Array.from(row.vector);
+    } finally {
+      table.close();
+    }
+  }
+
+  /** Remembers a query's vector; old versions of this small table are pruned when it has grown. */
+  async cacheQueryVector(model: string, text: string, vector: Float32Array): Promise<void> {
+    const table = (await this.db.tableNames()).includes(QUERY_CACHE_TABLE)
+      ? await this.db.openTable(QUERY_CACHE_TABLE)
+      : await this.db.createEmptyTable(QUERY_CACHE_TABLE, queryCacheSchema(this.dims), { existOk: true });
+    try {
+      await table.add([{ key: queryKey(model, text), model, text, vector: Array.from(vector) }]);
+      if ((await table.version()) % QUERY_CACHE_PRUNE_EVERY === 0) {
+        await table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+      }
+    } finally {
+      table.close();
+    }
   }
 
   async countRows(): Promise<number> {

@@ -27,6 +27,18 @@ export interface ChunkRow {
   model: string;
 }
 
+export const QUERY_CACHE_TABLE = 'query_cache';
+
+/** Query vectors of API models, so a repeated query costs no request; keyed by a hash of model and text. */
+export function queryCacheSchema(dims: number): Schema {
+  return new Schema([
+    new Field('key', new Utf8(), false),
+    new Field('model', new Utf8(), false),
+    new Field('text', new Utf8(), false),
+    new Field('vector', new FixedSizeList(dims, new Field('item', new Float32(), true)), false),
+  ]);
+}
+
 export function chunksSchema(dims: number): Schema {
   const text = (name: string, nullable = false) => new Field(name, new Utf8(), nullable);
   return new Schema([

@@ -393,6 +393,20 @@ describe('gitctx index against an OpenAI-compatible server', () => {
     expect(cacheFiles(repo)).toHaveLength(40);
   });
 
+  it('caches query vectors: the same question twice costs one request', async () => {
+    const repo = track(makeRepo({ files: { 'src/a.ts': sourceFile(1), 'src/b.ts': sourceFile(2) } }));
+    const env = { GITCTX_MODEL__EMBEDDING: 'text-embedding-3-small', OPENAI_BASE_URL: server.baseUrl, OPENAI_API_KEY: 'sk-test-000000000' };
+    expect((await runCli(['index', '-q'], { cwd: repo.dir, env })).code).toBe(0);
+    const before = server.requests.length;
+    const first = await runCli(['search', 'reverse the trimmed input', '--format', 'json'], { cwd: repo.dir, env });
+    const second = await runCli(['search', 'reverse the trimmed input', '--format', 'json'], { cwd: repo.dir, env });
+    expect([first.code, second.code]).toEqual([0, 0]);
+    expect(JSON.parse(second.stdout)).toEqual(JSON.parse(first.stdout));
+    expect(server.requests.length - before).toBe(1);
+    await runCli(['search', 'another question', '--mode', 'vector'], { cwd: repo.dir, env });
+    expect(server.requests.length - before).toBe(2);
+  });
+
   it('two concurrent runs leave one consistent index', async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 30; i++) files[`src/f${i}.ts`] = sourceFile(i, 3);
