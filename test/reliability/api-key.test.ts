@@ -80,8 +80,8 @@ describe('the API key never appears', () => {
       const run = await recorder.run(args, { cwd: repo.dir, env });
       expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(0);
     }
-    // A query the server then rejects: the search path's own error handling.
-    const rejected = await recorder.run(['search', 'handles step'], { cwd: repo.dir, env: { ...env, OPENAI_BASE_URL: rejecting.baseUrl } });
+    // A new query (repeated ones come from the query cache) that the server rejects: the search path's own error handling.
+    const rejected = await recorder.run(['search', 'a question never asked before'], { cwd: repo.dir, env: { ...env, OPENAI_BASE_URL: rejecting.baseUrl } });
     expect(rejected.code, rejected.stderr).toBe(4);
   });
 
