@@ -99,9 +99,8 @@ async function listCandidates(repo: Repository, options: CollectOptions): Promis
   if (!options.history) return [...head.values()];
 
   // History: every version reachable from the refs, the HEAD ones flagged so search prefers them.
-  const headKeys = new Set([...head.values()].map((c) => `${c.path}\0${c.blobSha ?? ''}`));
   const all: Candidate[] = [...head.values()];
-  const seen = new Set(headKeys);
+  const seen = new Set([...head.values()].map((c) => `${c.path}\0${c.blobSha ?? ''}`));
   for (const blob of await listHistory(repo, options.refs)) {
     const key = `${blob.path}\0${blob.blobSha}`;
     const inHead = head.get(blob.path);

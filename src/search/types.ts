@@ -1,7 +1,6 @@
 /** What a search returns, before any formatting. Formatters and the MCP server consume this. */
 
 export type SearchMode = 'hybrid' | 'vector' | 'text';
-export const SEARCH_MODES: readonly SearchMode[] = ['hybrid', 'vector', 'text'];
 
 export interface ResultCommit {
   sha: string;
