@@ -296,13 +296,21 @@ export function decodeSafetensorsHeader(
   return { metadata, tensors };
 }
 
+/**
+ * A copy in a fresh buffer. Not `data.slice()`: on a Node Buffer (what a library caller
+ * reading a file passes) slice() is a view, and its `.buffer` starts at the wrong place.
+ */
+function copyBytes(data: Uint8Array): Uint8Array {
+  return new Uint8Array(data);
+}
+
 /** Bytes of little-endian float32 as a Float32Array: a view when the host allows, else a copy. */
 export function leBytesToFloat32(data: Uint8Array): Float32Array {
   if (data.byteLength % 4 !== 0) throw new CacheFormatError(`F32 data of ${data.byteLength} bytes is not a whole number of floats`);
   const count = data.byteLength / 4;
   if (IS_LITTLE_ENDIAN) {
     if (data.byteOffset % 4 === 0) return new Float32Array(data.buffer, data.byteOffset, count);
-    return new Float32Array(data.slice().buffer, 0, count);
+    return new Float32Array(copyBytes(data).buffer, 0, count);
   }
   const out = new Float32Array(count);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
@@ -316,7 +324,7 @@ export function leBytesToUint16(data: Uint8Array): Uint16Array {
   const count = data.byteLength / 2;
   if (IS_LITTLE_ENDIAN) {
     if (data.byteOffset % 2 === 0) return new Uint16Array(data.buffer, data.byteOffset, count);
-    return new Uint16Array(data.slice().buffer, 0, count);
+    return new Uint16Array(copyBytes(data).buffer, 0, count);
   }
   const out = new Uint16Array(count);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);

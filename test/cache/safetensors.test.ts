@@ -244,3 +244,13 @@ describe('safetensors properties', () => {
     );
   });
 });
+
+describe('decoding from a Node Buffer at an odd offset', () => {
+  it('gives the right values (a Buffer slice is a view, not a copy)', () => {
+    const bytes = encodeSafetensors(new Map([['t', { dtype: 'F32' as const, shape: [3], data: new Uint8Array(new Float32Array([1.5, -2, 3.25]).buffer) }]]));
+    const padded = Buffer.alloc(bytes.byteLength + 1);
+    padded.set(bytes, 1);
+    const { tensors } = decodeSafetensors(padded.subarray(1));
+    expect(Array.from(leBytesToFloat32(tensors.get('t')!.data))).toEqual([1.5, -2, 3.25]);
+  });
+});
