@@ -8,6 +8,7 @@ import { fromFsError } from '../errors.js';
 import { openRepository } from '../git/index.js';
 import type { Repository } from '../git/index.js';
 import { readTextIfExists } from '../fs-read.js';
+import type { HeldLock } from '../indexer/lock.js';
 
 /** What most commands start from: the repository around the working directory and its settings. */
 export interface CommandContext {
@@ -31,6 +32,20 @@ export async function providerFor({ resolved }: CommandContext): Promise<Embeddi
     ...(api_keys.openai !== undefined ? { apiKey: api_keys.openai } : {}),
     maxRetries: model.max_retries,
     timeoutMs: model.timeout_ms,
+  });
+}
+
+/**
+ * Takes the repository's index lock for a command that writes under `.gitctx/`, saying on
+ * stderr (unless quiet) that it waits when another run holds it.
+ */
+export async function lockIndex(gitctxDir: string, options: { quiet?: boolean; signal?: AbortSignal } = {}): Promise<HeldLock> {
+  const { acquireIndexLock } = await import('../indexer/lock.js');
+  return acquireIndexLock(join(gitctxDir, 'index.lock'), {
+    ...(options.signal ? { signal: options.signal } : {}),
+    onWait: (holder) => {
+      if (!options.quiet) process.stderr.write(`gitctx: waiting for another gitctx index (pid ${holder.pid}) to finish…\n`);
+    },
   });
 }
 

@@ -254,10 +254,9 @@ Examples:
 }
 
 async function runPrune(flags: PruneFlags): Promise<void> {
-  const [{ openContext, ensureGitctxDir }, { pruneCache }, { acquireIndexLock }, { stat }] = await Promise.all([
+  const [{ openContext, ensureGitctxDir, lockIndex }, { pruneCache }, { stat }] = await Promise.all([
     import('../context.js'),
     import('../../cache/index.js'),
-    import('../../indexer/lock.js'),
     import('node:fs/promises'),
   ]);
   const context = await openContext();
@@ -276,9 +275,7 @@ async function runPrune(flags: PruneFlags): Promise<void> {
     report = exists ? await pruneCache(options) : { dry_run: flags.dryRun === true, files: 0, bytes: 0, kept: 0, removed: [], warnings: [] };
   } else {
     await ensureGitctxDir(context.gitctxDir);
-    const lock = await acquireIndexLock(join(context.gitctxDir, 'index.lock'), {
-      onWait: (holder) => process.stderr.write(`gitctx: waiting for another gitctx index (pid ${holder.pid}) to finish…\n`),
-    });
+    const lock = await lockIndex(context.gitctxDir);
     try {
       report = await pruneCache(options);
     } finally {

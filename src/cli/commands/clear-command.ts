@@ -105,9 +105,9 @@ function describe(target: Pick<Target, 'name' | 'files' | 'bytes'>): string {
 }
 
 async function runClear(flags: ClearFlags): Promise<void> {
-  const [{ openRepository }, { acquireIndexLock }, { readdir }] = await Promise.all([
+  const [{ openRepository }, { lockIndex }, { readdir }] = await Promise.all([
     import('../../git/index.js'),
-    import('../../indexer/lock.js'),
+    import('../context.js'),
     import('node:fs/promises'),
   ]);
   // Only the repository's root is needed: clearing must work even with a broken settings file.
@@ -137,9 +137,7 @@ async function runClear(flags: ClearFlags): Promise<void> {
   const what = targets.map(describe).join(', ');
   if (!flags.yes) await confirmRemoval(what);
 
-  const lock = await acquireIndexLock(join(gitctxDir, 'index.lock'), {
-    onWait: (holder) => process.stderr.write(`gitctx: waiting for another gitctx index (pid ${holder.pid}) to finish…\n`),
-  });
+  const lock = await lockIndex(gitctxDir);
   const lines: string[] = [];
   let total = 0;
   try {

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { Command } from 'commander';
 import { InterruptedError } from '../../errors.js';
 import type { IndexProgress, IndexRunOptions, IndexSummary } from '../../indexer/run.js';
@@ -42,10 +41,9 @@ Examples:
 
 async function runIndexCommand(flags: IndexFlags): Promise<void> {
   // Loaded here, not at start-up: the database and git code are only needed once a command runs.
-  const [{ ensureGitctxDir, openContext, providerFor }, { runIndex }, { acquireIndexLock }] = await Promise.all([
+  const [{ ensureGitctxDir, lockIndex, openContext, providerFor }, { runIndex }] = await Promise.all([
     import('../context.js'),
     import('../../indexer/run.js'),
-    import('../../indexer/lock.js'),
   ]);
   const context = await openContext();
   const provider = await providerFor(context);
@@ -82,12 +80,7 @@ async function runIndexCommand(flags: IndexFlags): Promise<void> {
       await confirmHistory(estimate);
     }
     await ensureGitctxDir(context.gitctxDir);
-    const lock = await acquireIndexLock(join(context.gitctxDir, 'index.lock'), {
-      signal: controller.signal,
-      onWait: (holder) => {
-        if (!quiet) process.stderr.write(`gitctx: waiting for another gitctx index (pid ${holder.pid}) to finish…\n`);
-      },
-    });
+    const lock = await lockIndex(context.gitctxDir, { quiet, signal: controller.signal });
     let summary: IndexSummary;
     try {
       summary = await runIndex(base);
