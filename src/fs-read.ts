@@ -7,7 +7,8 @@ export async function readTextIfExists(path: string): Promise<string | undefined
   try {
     return await fsp.readFile(path, 'utf8');
   } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return undefined;
+    // ENOTDIR: a file stands where a directory on the way should be, so this file is not there either.
+    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return undefined;
     throw fromFsError(err, path);
   }
 }

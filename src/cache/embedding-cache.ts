@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { errnoCode, fromFsError, PermissionDeniedError, UsageError } from '../errors.js';
 import type { CacheEncoding, Embedding } from './types.js';
 import { CACHE_ENCODINGS } from './types.js';
@@ -99,6 +99,8 @@ export class EmbeddingCache {
   private readonly maxFileBytes: number;
   private readonly fs: CacheFileSystem;
   private tempCounter = 0;
+  /** Directories (and paths) already warned about, so a bad one costs one line, not one per blob. */
+  private readonly warnedDirs = new Set<string>();
 
   constructor(options: EmbeddingCacheOptions) {
     if (typeof options.dir !== 'string' || options.dir.length === 0) throw new UsageError('embedding cache needs a directory');
@@ -142,11 +144,7 @@ export class EmbeddingCache {
   /** Like `get`, with what the file records about its encoding and cost. */
   async getEntry(blobSha: string): Promise<CacheEntry | undefined> {
     const path = this.pathFor(blobSha);
-    const linked = await this.linkedDirectory(path);
-    if (linked !== undefined) {
-      this.warnFile(path, `${linked} is a symbolic link (never followed)`);
-      return undefined;
-    }
+    if (await this.blocked(path)) return undefined;
     // Compressed frames of valid files are at most ~0.4% larger than their content; allow a margin.
     const read = await readBounded(path, this.maxFileBytes + Math.ceil(this.maxFileBytes / 128) + 1024);
     if (read.kind === 'absent') return undefined;
@@ -169,7 +167,7 @@ export class EmbeddingCache {
   /** True if a file exists for the blob. Cheap (one stat); does not check the contents. */
   async has(blobSha: string): Promise<boolean> {
     const path = this.pathFor(blobSha);
-    if ((await this.linkedDirectory(path)) !== undefined) return false;
+    if ((await this.blockingDirectory(path)) !== undefined) return false;
     try {
       return (await fsp.lstat(path)).isFile();
     } catch (err) {
@@ -198,39 +196,75 @@ export class EmbeddingCache {
 
   /**
    * The first of the embeddings root, model and fan-out directories on the way to `path`
-   * that is a symbolic link, if any. The cache arrives through `git pull`: a committed link
-   * must never take a read or a write outside the repository (O_NOFOLLOW only guards the
-   * last component).
+   * that is a symbolic link or not a directory at all, if any. The cache arrives through
+   * `git pull`: a committed link must never take a read or a write outside the repository
+   * (O_NOFOLLOW only guards the last component), and a committed file where a directory
+   * belongs must cost a warning and a miss, not the run.
    */
-  private async linkedDirectory(path: string): Promise<string | undefined> {
+  private async blockingDirectory(path: string): Promise<{ dir: string; problem: string; link: boolean } | undefined> {
     const fan = dirname(path);
     for (const dir of [this.dir, dirname(fan), fan]) {
       try {
-        if ((await fsp.lstat(dir)).isSymbolicLink()) return dir;
+        const stat = await fsp.lstat(dir);
+        if (stat.isSymbolicLink()) return { dir, problem: 'is a symbolic link (never followed)', link: true };
+        if (!stat.isDirectory()) return { dir, problem: 'is not a directory', link: false };
       } catch (err) {
-        if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return undefined;
+        if (errnoCode(err) === 'ENOENT') return undefined;
         throw fromFsError(err, `checking ${dir}`);
       }
     }
     return undefined;
   }
 
+  /** True, after one warning per directory, when `path` cannot be reached through real directories. */
+  private async blocked(path: string): Promise<boolean> {
+    const found = await this.blockingDirectory(path);
+    if (found === undefined) return false;
+    if (!this.warnedDirs.has(found.dir)) {
+      this.warnedDirs.add(found.dir);
+      this.warn(oneLine(`ignoring cache files under ${found.dir}: it ${found.problem}`));
+    }
+    return true;
+  }
+
+  /**
+   * Creates the model and fan-out directories one level at a time, checking each before and
+   * after: `mkdir -p` through a committed link would create directories outside the repository.
+   */
+  private async makeDirectories(path: string): Promise<boolean> {
+    const fan = dirname(path);
+    for (const dir of [this.dir, dirname(fan), fan]) {
+      const found = await this.blockingDirectory(path);
+      if (found?.link) {
+        throw new PermissionDeniedError(`refusing to write ${path}: ${found.dir} is a symbolic link, which could lead outside the repository`);
+      }
+      if (await this.blocked(path)) return false;
+      await this.fs.mkdir(dir, { recursive: true }).catch((err: unknown) => {
+        if (errnoCode(err) === 'EEXIST' || errnoCode(err) === 'ENOTDIR') return;
+        throw fromFsError(err, `writing cache file ${path}`);
+      });
+    }
+    return !(await this.blocked(path));
+  }
+
   private async writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
     // Unique per process and per call, so concurrent writers never share a temp file.
     // The `.tmp` suffix keeps it out of `cacheStats` and lets .gitignore skip it.
     const temp = `${path}.${process.pid}-${++this.tempCounter}-${randomBytes(4).toString('hex')}.tmp`;
-    await this.fs.mkdir(dirname(path), { recursive: true }).catch((err: unknown) => {
-      throw fromFsError(err, `writing cache file ${path}`);
-    });
-    const linked = await this.linkedDirectory(path);
-    if (linked !== undefined) {
-      throw new PermissionDeniedError(`refusing to write ${path}: ${linked} is a symbolic link, which could lead outside the repository`);
-    }
+    if (!(await this.makeDirectories(path))) return;
     try {
       await this.fs.writeNewFile(temp, bytes);
       await this.fs.rename(temp, path);
     } catch (err) {
       await this.removeTemp(temp);
+      // A committed directory (or other non-file) where this cache file belongs: the blob goes uncached.
+      if (errnoCode(err) === 'EISDIR' || errnoCode(err) === 'ENOTEMPTY' || errnoCode(err) === 'EEXIST') {
+        if (!this.warnedDirs.has(path)) {
+          this.warnedDirs.add(path);
+          this.warn(oneLine(`not caching blob ${basename(path)}: ${path} is not a regular file`));
+        }
+        return;
+      }
       throw fromFsError(err, `writing cache file ${path}`);
     }
   }

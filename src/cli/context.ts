@@ -1,26 +1,37 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname } from 'node:path';
 import { loadSettings } from '../config/index.js';
 import type { ResolvedSettings } from '../config/index.js';
 import { createProvider } from '../embed/index.js';
 import type { EmbeddingProvider } from '../embed/index.js';
-import { fromFsError } from '../errors.js';
-import { openRepository } from '../git/index.js';
+import { isTracked, openRepository } from '../git/index.js';
 import type { Repository } from '../git/index.js';
-import { readTextIfExists } from '../fs-read.js';
-import type { HeldLock } from '../indexer/lock.js';
+import { printable } from '../format/text.js';
+import { acquireIndexLock, Workspace } from '../workspace/index.js';
+import type { HeldLock, LockHolder } from '../workspace/index.js';
 
 /** What most commands start from: the repository around the working directory and its settings. */
 export interface CommandContext {
   repo: Repository;
   resolved: ResolvedSettings;
+  workspace: Workspace;
+  /** `workspace.dir`. */
   gitctxDir: string;
 }
 
+/**
+ * Locates the repository, checks its `.gitctx/` (a symbolic link there is exit 2 before
+ * anything is read through it) and loads the settings.
+ */
 export async function openContext(flags?: ReadonlyMap<string, unknown>, cwd = process.cwd()): Promise<CommandContext> {
-  const repo = await openRepository(cwd);
+  return contextFor(await openRepository(cwd), flags);
+}
+
+/** `openContext` for a repository already located (the MCP server locates it once). */
+export async function contextFor(repo: Repository, flags?: ReadonlyMap<string, unknown>): Promise<CommandContext> {
+  const workspace = new Workspace(repo.root);
+  await workspace.check();
   const resolved = await loadSettings({ repoRoot: repo.root, ...(flags ? { flags } : {}) });
-  return { repo, resolved, gitctxDir: join(repo.root, '.gitctx') };
+  return { repo, resolved, workspace, gitctxDir: workspace.dir };
 }
 
 export async function providerFor({ resolved }: CommandContext): Promise<EmbeddingProvider> {
@@ -36,38 +47,45 @@ export async function providerFor({ resolved }: CommandContext): Promise<Embeddi
 }
 
 /**
- * Takes the repository's index lock for a command that writes under `.gitctx/`, saying on
- * stderr (unless quiet) that it waits when another run holds it.
+ * Takes the repository's index lock for a command that writes under `.gitctx/`. Unless
+ * quiet, says on stderr at once who holds it and how to clear it when another holds it.
+ * A lock file that is committed to the repository is nobody's: it is taken over with a
+ * warning instead of waited for.
  */
-export async function lockIndex(gitctxDir: string, options: { quiet?: boolean; signal?: AbortSignal } = {}): Promise<HeldLock> {
-  const { acquireIndexLock } = await import('../indexer/lock.js');
-  return acquireIndexLock(join(gitctxDir, 'index.lock'), {
+export async function lockIndex(
+  gitctxDir: string,
+  options: { quiet?: boolean; signal?: AbortSignal; repo?: Repository } = {},
+): Promise<HeldLock> {
+  const workspace = new Workspace(dirname(gitctxDir));
+  const shown = workspace.display(workspace.lockFile);
+  const say = (line: string) => {
+    if (!options.quiet) process.stderr.write(`gitctx: ${line}\n`);
+  };
+  const { repo } = options;
+  return acquireIndexLock(workspace.lockFile, {
     ...(options.signal ? { signal: options.signal } : {}),
-    onWait: (holder) => {
-      if (!options.quiet) process.stderr.write(`gitctx: waiting for another gitctx index (pid ${holder.pid}) to finish…\n`);
-    },
+    ...(repo ? { isCommitted: () => isTracked(repo, `.gitctx/index.lock`) } : {}),
+    onCommittedLock: (holder) =>
+      say(
+        `${shown} is committed to the repository (${describeHolder(holder)}), so it is no running gitctx; taking it over. ` +
+          `Stop tracking it: git rm --cached ${shown}`,
+      ),
+    onWait: (holder, foreign) =>
+      say(
+        `waiting for ${shown}, held by ${describeHolder(holder)}` +
+          (foreign ? ' (another machine: taken over if it is not refreshed for 2 minutes)' : '') +
+          `; if no gitctx runs there, remove it: rm ${shown}`,
+      ),
   });
 }
 
-const GITIGNORE = `# Written by gitctx. The embeddings cache is meant to be committed; the database is rebuilt from it.
-db/
-*.tmp
-index.lock
-`;
+function describeHolder(holder: LockHolder): string {
+  const host = typeof holder.host === 'string' && holder.host !== '' ? ` on ${holder.host}` : '';
+  const since = typeof holder.started === 'string' && holder.started !== '' ? ` since ${holder.started}` : '';
+  return printable(`pid ${holder.pid}${host}${since}`);
+}
 
 /** Creates `.gitctx/` with its `.gitignore`, so the database never lands in a commit. */
 export async function ensureGitctxDir(gitctxDir: string): Promise<void> {
-  const path = join(gitctxDir, '.gitignore');
-  try {
-    await mkdir(gitctxDir, { recursive: true });
-    if ((await readTextIfExists(path)) !== undefined) return;
-    const temp = `${path}.${process.pid}.tmp`;
-    await writeFile(temp, GITIGNORE);
-    await rename(temp, path).catch(async (err: unknown) => {
-      await rm(temp, { force: true });
-      throw err;
-    });
-  } catch (err) {
-    throw fromFsError(err, path);
-  }
+  await new Workspace(dirname(gitctxDir)).ensure();
 }

@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import { flattenSettingsDocument, resolveSettings, settingsFromEnv } from './resolve.js';
 import type { ResolvedSettings, SettingsLayer } from './resolve.js';
 import { readBounded } from '../fs-read.js';
+import { Workspace } from '../workspace/index.js';
 
 export const REPO_CONFIG = join('.gitctx', 'config.yml');
 
@@ -111,7 +112,11 @@ export interface LoadSettingsOptions {
 export async function loadSettings(options: LoadSettingsOptions = {}): Promise<ResolvedSettings> {
   const env = options.env ?? process.env;
   const layers: SettingsLayer[] = [];
-  if (options.repoRoot !== undefined) layers.push(await readSettingsFile(repoConfigPath(options.repoRoot), 'repo'));
+  if (options.repoRoot !== undefined) {
+    // A linked `.gitctx` would have us read settings from wherever the link points.
+    await new Workspace(options.repoRoot).checkTop();
+    layers.push(await readSettingsFile(repoConfigPath(options.repoRoot), 'repo'));
+  }
   layers.push(await readSettingsFile(userConfigPath(env), 'user'));
   layers.push(settingsFromEnv(env));
   if (options.flags) layers.push({ source: 'flag', origin: 'command line', values: options.flags });

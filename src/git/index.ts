@@ -23,5 +23,6 @@ export type { CommitInfo, HistoryBlob } from './log.js';
 export { hashFiles, listWorktreeChanges, readWorktreeFile } from './worktree.js';
 export type { WorktreeChanges, WorktreeFile } from './worktree.js';
 export { readAttributes } from './attributes.js';
+export { isTracked } from './tracked.js';
 export type { LinguistAttributes } from './attributes.js';
 export { GitCommandError, GitNotFoundError, MissingObjectError, NoCommitsError } from './errors.js';

@@ -11,9 +11,8 @@
  *   one is closed once the searches already running on it have finished.
  */
 import { join } from 'node:path';
-import { providerFor } from '../cli/context.js';
+import { contextFor, providerFor } from '../cli/context.js';
 import type { CommandContext } from '../cli/context.js';
-import { loadSettings } from '../config/index.js';
 import { GitctxError, NoIndexError } from '../errors.js';
 import { openRepository } from '../git/index.js';
 import type { Repository } from '../git/index.js';
@@ -40,8 +39,8 @@ export class RepoSession {
   constructor(private readonly cwd: string) {}
 
   async status(): Promise<StatusReport> {
-    const repo = await openRepository(this.cwd);
-    return readStatus(repo, join(repo.root, '.gitctx'));
+    const { repo, workspace } = await contextFor(await openRepository(this.cwd));
+    return readStatus(repo, workspace.dir);
   }
 
   /**
@@ -107,9 +106,7 @@ export class RepoSession {
   }
 
   private async context(): Promise<CommandContext> {
-    const repo = await this.repository();
-    const resolved = await loadSettings({ repoRoot: repo.root });
-    return { repo, resolved, gitctxDir: join(repo.root, '.gitctx') };
+    return contextFor(await this.repository());
   }
 
   private open(key: string, context: CommandContext): OpenSearcher {

@@ -10,7 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { acquireIndexLock } from '../../src/indexer/lock.js';
+import { acquireIndexLock } from '../../src/workspace/lock.js';
 import { makeTempDir } from '../helpers/git-repo.js';
 import { prng } from '../helpers/cache-data.js';
 

@@ -37,10 +37,15 @@ Examples:
   gitctx cache stats --json | jq .totals.bytes`,
     )
     .action(async (flags: { json?: boolean }) => {
-      const [{ openRepository }, { cacheStats }] = await Promise.all([import('../../git/index.js'), import('../../cache/index.js')]);
+      const [{ openRepository }, { cacheStats }, { Workspace }] = await Promise.all([
+        import('../../git/index.js'),
+        import('../../cache/index.js'),
+        import('../../workspace/index.js'),
+      ]);
       // Only the repository's root is needed: a broken settings file must not hide what is on disk.
-      const repo = await openRepository(process.cwd());
-      const stats = await cacheStats(join(repo.root, '.gitctx', 'embeddings'));
+      const workspace = new Workspace((await openRepository(process.cwd())).root);
+      await workspace.check();
+      const stats = await cacheStats(workspace.embeddingsDir);
       process.stdout.write(flags.json ? `${JSON.stringify(statsDocument(stats))}\n` : describeStats(stats));
     });
 }
@@ -275,7 +280,7 @@ async function runPrune(flags: PruneFlags): Promise<void> {
     report = exists ? await pruneCache(options) : { dry_run: flags.dryRun === true, files: 0, bytes: 0, kept: 0, removed: [], warnings: [] };
   } else {
     await ensureGitctxDir(context.gitctxDir);
-    const lock = await lockIndex(context.gitctxDir);
+    const lock = await lockIndex(context.gitctxDir, { repo: context.repo });
     try {
       report = await pruneCache(options);
     } finally {

@@ -1,7 +1,6 @@
-import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { errnoCode, fromFsError, UsageError } from '../../errors.js';
+import { lstatOrNull, measureTree, removeTree, Workspace } from '../../workspace/index.js';
 import { formatBytes } from '../progress.js';
 import { confirm } from '../confirm.js';
 
@@ -44,62 +43,6 @@ interface Target {
   bytes: number;
 }
 
-async function lstatOrNull(path: string): Promise<Stats | null> {
-  const { lstat } = await import('node:fs/promises');
-  try {
-    return await lstat(path);
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return null;
-    throw fromFsError(err, path);
-  }
-}
-
-/** Files and bytes under `path`, counted without following a symbolic link (a link counts as one small file). */
-async function measure(path: string): Promise<{ files: number; bytes: number } | null> {
-  const { readdir } = await import('node:fs/promises');
-  const stat = await lstatOrNull(path);
-  if (stat === null) return null;
-  if (!stat.isDirectory()) return { files: 1, bytes: stat.size };
-  let files = 0;
-  let bytes = 0;
-  for (const name of await readdir(path)) {
-    const inner = await measure(join(path, name));
-    files += inner?.files ?? 0;
-    bytes += inner?.bytes ?? 0;
-  }
-  return { files, bytes };
-}
-
-/**
- * Removes `path` and, if it is a real directory, everything in it. lstat decides,
- * so a symbolic link (to a directory or anywhere else) is unlinked, never entered:
- * nothing outside `.gitctx` can be reached. Returns what was removed.
- */
-async function removeTree(path: string): Promise<{ files: number; bytes: number }> {
-  const { readdir, rmdir, unlink } = await import('node:fs/promises');
-  const stat = await lstatOrNull(path);
-  if (stat === null) return { files: 0, bytes: 0 };
-  try {
-    if (!stat.isDirectory()) {
-      await unlink(path);
-      return { files: 1, bytes: stat.size };
-    }
-    let files = 0;
-    let bytes = 0;
-    for (const name of await readdir(path)) {
-      const inner = await removeTree(join(path, name));
-      files += inner.files;
-      bytes += inner.bytes;
-    }
-    await rmdir(path);
-    return { files, bytes };
-  } catch (err) {
-    // Someone else removed it first: the goal is reached.
-    if (errnoCode(err) === 'ENOENT') return { files: 0, bytes: 0 };
-    throw fromFsError(err, `removing ${path}`);
-  }
-}
-
 function describe(target: Pick<Target, 'name' | 'files' | 'bytes'>): string {
   return `${target.name} (${target.files} files, ${formatBytes(target.bytes)})`;
 }
@@ -112,13 +55,13 @@ async function runClear(flags: ClearFlags): Promise<void> {
   ]);
   // Only the repository's root is needed: clearing must work even with a broken settings file.
   const repo = await openRepository(process.cwd());
-  const gitctxDir = join(repo.root, '.gitctx');
-  const top = await lstatOrNull(gitctxDir);
-  if (top === null) {
+  const workspace = new Workspace(repo.root);
+  // A link anywhere gitctx keeps files is refused (exit 2) before anything is measured or removed.
+  if (!(await workspace.check()).exists) {
     process.stdout.write('nothing to remove: there is no .gitctx directory\n');
     return;
   }
-  if (!top.isDirectory()) throw new UsageError(`.gitctx is ${top.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}; clear removes nothing through it`);
+  const gitctxDir = workspace.dir;
 
   const names = flags.all ? ['db', 'embeddings'] : [...(flags.db || !flags.cache ? ['db'] : []), ...(flags.cache ? ['embeddings'] : [])];
   // Temp files of interrupted writes (settings, .gitignore, meta) sit at the top; the lock itself goes when we
@@ -126,7 +69,7 @@ async function runClear(flags: ClearFlags): Promise<void> {
   if (flags.all) names.push(...(await readdir(gitctxDir)).filter((name) => name.endsWith('.tmp') && !name.startsWith('index.lock.')).sort());
   const targets: Target[] = [];
   for (const name of names) {
-    const size = await measure(join(gitctxDir, name));
+    const size = await measureTree(join(gitctxDir, name));
     if (size !== null) targets.push({ name: `.gitctx/${name}`, path: join(gitctxDir, name), ...size });
   }
   if (targets.length === 0) {
@@ -137,7 +80,7 @@ async function runClear(flags: ClearFlags): Promise<void> {
   const what = targets.map(describe).join(', ');
   if (!flags.yes) await confirmRemoval(what);
 
-  const lock = await lockIndex(gitctxDir);
+  const lock = await lockIndex(gitctxDir, { repo });
   const lines: string[] = [];
   let total = 0;
   try {

@@ -3,6 +3,8 @@ import { InterruptedError } from '../../errors.js';
 import type { IndexProgress, IndexRunOptions, IndexSummary } from '../../indexer/run.js';
 import { confirm } from '../confirm.js';
 import { formatDuration, formatUsd, statusLine } from '../progress.js';
+import { removeTree } from '../../workspace/index.js';
+import type { Workspace } from '../../workspace/index.js';
 
 interface IndexFlags {
   history?: boolean;
@@ -80,9 +82,10 @@ async function runIndexCommand(flags: IndexFlags): Promise<void> {
       await confirmHistory(estimate);
     }
     await ensureGitctxDir(context.gitctxDir);
-    const lock = await lockIndex(context.gitctxDir, { quiet, signal: controller.signal });
+    const lock = await lockIndex(context.gitctxDir, { quiet, signal: controller.signal, repo: context.repo });
     let summary: IndexSummary;
     try {
+      await replaceUnusableDb(context.workspace, warn);
       summary = await runIndex(base);
     } finally {
       await lock.release();
@@ -97,6 +100,13 @@ async function runIndexCommand(flags: IndexFlags): Promise<void> {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
   }
+}
+
+/** A file (committed, or left by anything) where the database belongs is removed, and the index rebuilt from the cache. */
+async function replaceUnusableDb(workspace: Workspace, warn: (message: string) => void): Promise<void> {
+  if (!(await workspace.check()).dbNotDirectory) return;
+  warn(`${workspace.display(workspace.dbDir)} is not a directory; replacing it with a new index built from the cache`);
+  await removeTree(workspace.dbDir);
 }
 
 function progressReporter(status: ReturnType<typeof statusLine>): (p: IndexProgress) => void {

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acquireIndexLock, LockTimeoutError } from '../../src/indexer/lock.js';
+import { acquireIndexLock, LockTimeoutError } from '../../src/workspace/lock.js';
 
 let dir: string;
 beforeEach(async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { link, rm, writeFile } from 'node:fs/promises';
+import { link, lstat, rm, utimes, writeFile } from 'node:fs/promises';
 import { GitctxError, ExitCode, fromFsError } from '../errors.js';
 import { readTextIfExists } from '../fs-read.js';
 
@@ -19,10 +19,23 @@ export interface LockOptions {
   /** How long to wait for another run before giving up. */
   timeoutMs?: number;
   pollMs?: number;
-  /** Told once when we start waiting. */
-  onWait?: (holder: LockHolder) => void;
+  /** Told once, at once, when another holder makes us wait. */
+  onWait?: (holder: LockHolder, foreign: boolean) => void;
+  /**
+   * Whether the lock file found is part of the repository's commits. A committed lock
+   * describes a process on someone else's machine, never a run here: it is taken over at
+   * once, and `onCommittedLock` told.
+   */
+  isCommitted?: () => Promise<boolean>;
+  onCommittedLock?: (holder: LockHolder) => void;
+  /** A lock from another host untouched this long is taken over (its holder refreshes it; default 2 minutes). */
+  foreignStaleMs?: number;
   signal?: AbortSignal;
 }
+
+/** How often a holder marks its lock as alive, for waiters on other hosts that cannot see its pid. */
+const HEARTBEAT_MS = 20_000;
+const FOREIGN_STALE_MS = 120_000;
 
 export class LockTimeoutError extends GitctxError {
   constructor(message: string) {
@@ -72,6 +85,16 @@ async function readHolder(path: string): Promise<LockHolder | undefined> {
  */
 function isStale(other: LockHolder, me: LockHolder): boolean {
   return other.pid <= 0 || (other.host === me.host && !isAlive(other.pid));
+}
+
+/** Milliseconds since the lock file was last touched (its holder's heartbeat), or undefined when it is gone. */
+async function idleMs(path: string): Promise<number | undefined> {
+  try {
+    return Date.now() - (await lstat(path)).mtimeMs;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw fromFsError(err, path);
+  }
 }
 
 /**
@@ -125,8 +148,22 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
+/**
+ * Keeps a held lock's modification time fresh. A waiter on another host (a shared file
+ * system) cannot ask the kernel whether the holder lives; a lock nobody refreshed for
+ * minutes is taken as left by a machine that died.
+ */
+function startHeartbeat(path: string): () => void {
+  const timer = setInterval(() => {
+    const now = new Date();
+    utimes(path, now, now).catch(() => undefined);
+  }, HEARTBEAT_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 export async function acquireIndexLock(path: string, options: LockOptions = {}): Promise<HeldLock> {
-  const { timeoutMs = 10 * 60_000, pollMs = 100, onWait, signal } = options;
+  const { timeoutMs = 10 * 60_000, pollMs = 100, onWait, signal, foreignStaleMs = FOREIGN_STALE_MS } = options;
   const holder: LockHolder = {
     pid: process.pid,
     host: hostname(),
@@ -135,10 +172,13 @@ export async function acquireIndexLock(path: string, options: LockOptions = {}):
   };
   const deadline = Date.now() + timeoutMs;
   let told = false;
+  let askedCommitted = false;
   for (;;) {
     if (await tryCreate(path, holder)) {
+      const stopHeartbeat = startHeartbeat(path);
       return {
         release: async () => {
+          stopHeartbeat();
           const current = await readHolder(path);
           if (current?.token === holder.token) await rm(path, { force: true });
         },
@@ -147,13 +187,23 @@ export async function acquireIndexLock(path: string, options: LockOptions = {}):
     const found = await readLock(path);
     if (found === undefined) continue;
     const other = found.holder;
-    if (isStale(other, holder)) {
+    let stale = isStale(other, holder);
+    if (!stale && !askedCommitted && options.isCommitted) {
+      askedCommitted = true;
+      if (await options.isCommitted()) {
+        options.onCommittedLock?.(other);
+        stale = true;
+      }
+    }
+    const foreign = other.host !== holder.host;
+    if (!stale && foreign) stale = ((await idleMs(path)) ?? 0) > foreignStaleMs;
+    if (stale) {
       // While another waiter breaks it, give that one a moment instead of spinning.
       if (!(await breakStaleLock(path, found, holder))) await sleep(Math.min(pollMs, 10));
       continue;
     }
     if (!told) {
-      onWait?.(other);
+      onWait?.(other, foreign);
       told = true;
     }
     if (Date.now() > deadline) {
