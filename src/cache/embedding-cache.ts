@@ -100,7 +100,7 @@ export class EmbeddingCache {
   private readonly fs: CacheFileSystem;
   private tempCounter = 0;
   /** Directories (and paths) already warned about, so a bad one costs one line, not one per blob. */
-  private readonly warnedDirs = new Set<string>();
+  private readonly warned = new Set<string>();
 
   constructor(options: EmbeddingCacheOptions) {
     if (typeof options.dir !== 'string' || options.dir.length === 0) throw new UsageError('embedding cache needs a directory');
@@ -133,6 +133,7 @@ export class EmbeddingCache {
   }
 
   private warnFile(path: string, reason: string): void {
+    this.warned.add(path);
     this.warn(oneLine(`ignoring cache file ${path}: ${reason}`));
   }
 
@@ -220,8 +221,8 @@ export class EmbeddingCache {
   private async blocked(path: string): Promise<boolean> {
     const found = await this.blockingDirectory(path);
     if (found === undefined) return false;
-    if (!this.warnedDirs.has(found.dir)) {
-      this.warnedDirs.add(found.dir);
+    if (!this.warned.has(found.dir)) {
+      this.warned.add(found.dir);
       this.warn(oneLine(`ignoring cache files under ${found.dir}: it ${found.problem}`));
     }
     return true;
@@ -259,8 +260,8 @@ export class EmbeddingCache {
       await this.removeTemp(temp);
       // A committed directory (or other non-file) where this cache file belongs: the blob goes uncached.
       if (errnoCode(err) === 'EISDIR' || errnoCode(err) === 'ENOTEMPTY' || errnoCode(err) === 'EEXIST') {
-        if (!this.warnedDirs.has(path)) {
-          this.warnedDirs.add(path);
+        if (!this.warned.has(path)) {
+          this.warned.add(path);
           this.warn(oneLine(`not caching blob ${basename(path)}: ${path} is not a regular file`));
         }
         return;

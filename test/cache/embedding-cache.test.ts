@@ -488,14 +488,23 @@ describe('disk errors', () => {
     expect(await listTree(root)).toHaveLength(1);
   });
 
-  it('a file where the fan-out directory belongs: a typed error, nothing written', async () => {
+  it('a file where the fan-out directory belongs: one warning naming it, the blob goes uncached, nothing written', async () => {
     const c = cache();
     await mkdir(join(root, c.modelDir), { recursive: true });
     await writeFile(join(root, c.modelDir, 'a9'), 'not a directory');
-    await expect(c.set(SHA1, makeEmbeddings(1, DIMS))).rejects.toMatchObject({ code: expect.stringMatching(/ENOTDIR|EEXIST/) });
+    await c.set(SHA1, makeEmbeddings(1, DIMS));
     expect(await listTree(root)).toEqual([join(c.modelDir, 'a9')]);
     expect(await c.get(SHA1)).toBeUndefined();
-    expect(warnings).toHaveLength(1);
+    expect(warnings).toEqual([expect.stringContaining(`${join(root, c.modelDir, 'a9')}: it is not a directory`)]);
+  });
+
+  it('a directory where a cache file belongs: one warning naming it, the blob goes uncached', async () => {
+    const c = cache();
+    await mkdir(join(c.pathFor(SHA1), 'inside'), { recursive: true });
+    await c.set(SHA1, makeEmbeddings(1, DIMS));
+    await c.set(SHA1, makeEmbeddings(1, DIMS));
+    expect(await listTree(root)).toEqual([]);
+    expect(warnings).toEqual([expect.stringContaining(`${c.pathFor(SHA1)} is not a regular file`)]);
   });
 
   it.skipIf(process.getuid?.() === 0)('a real read-only directory: PermissionDeniedError', async () => {
