@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -60,5 +60,34 @@ describe('index lock', () => {
     await writeFile(path, JSON.stringify({ pid: process.pid, host: hostname(), token: 'someone-else', started: 'now' }));
     await held.release();
     expect(JSON.parse(await readFile(path, 'utf8')).token).toBe('someone-else');
+  });
+
+  it('waits, saying so at once, for a fresh lock from another host, and takes it over once nobody refreshes it', async () => {
+    const path = join(dir, 'index.lock');
+    await writeFile(path, JSON.stringify({ pid: 1, host: 'build-box-7', token: 'x', started: 'then' }));
+    const told: boolean[] = [];
+    await expect(
+      acquireIndexLock(path, { timeoutMs: 100, pollMs: 10, foreignStaleMs: 60_000, onWait: (_, foreign) => told.push(foreign) }),
+    ).rejects.toThrow(LockTimeoutError);
+    expect(told).toEqual([true]);
+    const minutesAgo = new Date(Date.now() - 120_000);
+    await utimes(path, minutesAgo, minutesAgo);
+    const held = await acquireIndexLock(path, { timeoutMs: 1000, pollMs: 10, foreignStaleMs: 60_000 });
+    expect(JSON.parse(await readFile(path, 'utf8')).pid).toBe(process.pid);
+    await held.release();
+  });
+
+  it('takes over a committed lock at once, whoever it names', async () => {
+    const path = join(dir, 'index.lock');
+    await writeFile(path, JSON.stringify({ pid: process.pid, host: hostname(), token: 'committed', started: 'then' }));
+    const committed: number[] = [];
+    const held = await acquireIndexLock(path, {
+      timeoutMs: 100,
+      isCommitted: async () => true,
+      onCommittedLock: (holder) => committed.push(holder.pid),
+    });
+    expect(committed).toEqual([process.pid]);
+    expect(JSON.parse(await readFile(path, 'utf8')).token).not.toBe('committed');
+    await held.release();
   });
 });
