@@ -133,7 +133,8 @@ export class Workspace {
       if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return;
       throw fromFsError(err, dir);
     }
-    for (const entry of entries) {
+    // By name, so the link named is the same on every run.
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       if (++seen.entries > MAX_DB_ENTRIES) return;
       const path = join(dir, entry.name);
       if (entry.isSymbolicLink()) throw await this.linkError(path);

@@ -97,12 +97,11 @@ describe('gitctx clear', () => {
     expect(readFileSync(join(gitctx, 'config.yml'), 'utf8')).toBe(CONFIG);
   });
 
-  it('removes symbolic links themselves, never what they point at', async () => {
+  it('refuses links under .gitctx (exit 2, naming the first) and removes nothing at all', async () => {
     const { repo, gitctx } = await indexed();
     const outside = track(makeTempDir()).dir;
     mkdirSync(join(outside, 'db-data'));
     writeFileSync(join(outside, 'db-data', 'precious'), 'not gitctx data');
-    writeFileSync(join(outside, 'cache-precious'), 'also not gitctx data');
     symlinkSync(join(outside, 'db-data'), join(gitctx, 'db', 'linked-dir'));
     symlinkSync(join(outside, 'db-data', 'precious'), join(gitctx, 'db', 'linked-file'));
     const cacheDir = join(gitctx, 'embeddings');
@@ -110,10 +109,9 @@ describe('gitctx clear', () => {
     symlinkSync(join(outside, 'real-embeddings'), cacheDir);
 
     const result = await runCli(['clear', '--all', '-y'], { cwd: repo.dir });
-    expect(result.code, result.stderr).toBe(0);
-    expect(existsSync(join(gitctx, 'db'))).toBe(false);
-    expect(existsSync(cacheDir)).toBe(false);
-    expect(result.stdout).toMatch(/^removed \.gitctx\/embeddings: 1 files, /m);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^gitctx: \.gitctx\/db\/linked-dir is a symbolic link .*: remove it \(rm \.gitctx\/db\/linked-dir\) and run again\n$/);
+    expect(existsSync(join(gitctx, 'db', 'meta.json'))).toBe(true);
     expect(readFileSync(join(outside, 'db-data', 'precious'), 'utf8')).toBe('not gitctx data');
     expect(readdirSync(join(outside, 'real-embeddings'))).toEqual(['local-v1']);
   });
@@ -126,7 +124,7 @@ describe('gitctx clear', () => {
     symlinkSync(outside, join(repo.dir, '.gitctx'));
     const result = await runCli(['clear', '-y'], { cwd: repo.dir });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/\.gitctx is a symbolic link; clear removes nothing through it/);
+    expect(result.stderr).toMatch(/\.gitctx is a symbolic link \(to .*\); gitctx never reads or writes through one/);
     expect(existsSync(join(outside, 'db', 'precious'))).toBe(true);
   });
 
