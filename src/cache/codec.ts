@@ -13,7 +13,7 @@ import type { CacheEncoding, Embedding } from './types.js';
 import { CACHE_ENCODINGS } from './types.js';
 import { CacheFormatError, InvalidEmbeddingsError } from './errors.js';
 import type { Tensor } from './safetensors.js';
-import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
+import { decodeSafetensors, DEFAULT_MAX_HEADER_BYTES, encodeSafetensors } from './safetensors.js';
 import { decodeVectors, encodeVectors } from './encoding.js';
 import { DEFAULT_LEVEL, MAX_DECOMPRESSED_BYTES, zstdCompress, zstdDecompress } from './zstd.js';
 import { assertBlobSha } from './paths.js';
@@ -54,6 +54,25 @@ const MAX_COUNT = 2 ** 31 - 1;
 const MAX_CHUNK_HASH_LENGTH = 256;
 /** Model dimensions above this are not plausible (also the settings schema's bound). */
 export const MAX_DIMS = 65_536;
+
+/**
+ * Most bytes one span adds to the header: `[start,end,tokens,\"hash\"],` with 10-digit
+ * numbers and the chunker's 32-digit hash, its quotes escaped again inside the metadata string.
+ */
+const SPAN_HEADER_BYTES = 72;
+/** Room for the header's other fields (format, blob id, model and chunker names) and padding. */
+const FIXED_HEADER_BYTES = 64 * 1024;
+
+/**
+ * Most chunks one blob may have and still get a cache file at `dims`: its F32
+ * vectors and its spans within `maxBytes`, its header within what readers accept.
+ * The indexer skips a blob over this as `too-large` before paying for its vectors.
+ */
+export function maxChunksPerFile(dims: number, maxBytes: number = MAX_DECOMPRESSED_BYTES): number {
+  const byFile = Math.floor((maxBytes - FIXED_HEADER_BYTES) / (dims * 4 + SPAN_HEADER_BYTES));
+  const byHeader = Math.floor((DEFAULT_MAX_HEADER_BYTES - FIXED_HEADER_BYTES) / SPAN_HEADER_BYTES);
+  return Math.max(0, Math.min(byFile, byHeader));
+}
 
 function isCount(value: unknown, min = 0): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= MAX_COUNT;
@@ -124,6 +143,10 @@ export function encodeCacheFile(key: CacheKey, embeddings: readonly Embedding[],
     throw new InvalidEmbeddingsError(`${embeddings.length} x ${key.dims} vectors exceed the ${maxBytes}-byte cache file limit`);
   }
   const { values, spans, tokens: chunkTokens } = flatten(embeddings, key.dims);
+  // Readers refuse a larger header, so writing one would only store a file nobody can read.
+  if (spans.length > DEFAULT_MAX_HEADER_BYTES - FIXED_HEADER_BYTES) {
+    throw new InvalidEmbeddingsError(`${embeddings.length} spans exceed the ${DEFAULT_MAX_HEADER_BYTES}-byte cache header limit`);
+  }
   const tokens = options.tokens ?? chunkTokens;
   if (!Number.isSafeInteger(tokens) || tokens < 0) throw new InvalidEmbeddingsError(`tokens ${tokens} is not a non-negative integer`);
   const costUsd = options.costUsd ?? 0;
