@@ -132,6 +132,19 @@ describe('round trip', () => {
   });
 });
 
+describe('f32 files are streamed to zstd, not copied', () => {
+  it.each([[0], [1], [3], [400]])('%i vectors give the same bytes as compressing the joined safetensors file', (count) => {
+    const dims = 384;
+    const embeddings = makeEmbeddings(count, dims, 7);
+    const key = { blobSha: SHA1, model: 'm', dims, chunker: 'c' };
+    const streamed = encodeCacheFile(key, embeddings);
+    const { metadata, tensors } = decodeSafetensors(zstdDecompress(streamed, 1 << 30));
+    const tensor = tensors.get('embeddings') as Tensor;
+    const raw = encodeSafetensors({ embeddings: tensor }, metadata);
+    expect(Buffer.from(streamed).equals(Buffer.from(zstdCompress(raw, 3, [raw.byteLength - tensor.data.byteLength])))).toBe(true);
+  });
+});
+
 describe('how many chunks one cache file holds', () => {
   it('maxChunksPerFile chunks with the widest spans encode within the limit, and decode', () => {
     const maxBytes = 1024 * 1024;
