@@ -13,9 +13,9 @@ import type { CacheEncoding, Embedding } from './types.js';
 import { CACHE_ENCODINGS } from './types.js';
 import { CacheFormatError, InvalidEmbeddingsError } from './errors.js';
 import type { Tensor } from './safetensors.js';
-import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
-import { decodeVectors, encodeVectors } from './encoding.js';
-import { DEFAULT_LEVEL, MAX_DECOMPRESSED_BYTES, zstdCompress, zstdDecompress } from './zstd.js';
+import { decodeSafetensors, DEFAULT_MAX_HEADER_BYTES, encodeSafetensors, encodeSafetensorsHeader, float32ToLeBytes } from './safetensors.js';
+import { decodeVectors, encodeVectors, ENCODING_DTYPE, tensorShape } from './encoding.js';
+import { DEFAULT_LEVEL, MAX_DECOMPRESSED_BYTES, zstdCompress, zstdCompressParts, zstdDecompress } from './zstd.js';
 import { assertBlobSha } from './paths.js';
 
 export const CACHE_FORMAT = 'gitctx-embeddings/1';
@@ -55,6 +55,25 @@ const MAX_CHUNK_HASH_LENGTH = 256;
 /** Model dimensions above this are not plausible (also the settings schema's bound). */
 export const MAX_DIMS = 65_536;
 
+/**
+ * Most bytes one span adds to the header: `[start,end,tokens,\"hash\"],` with 10-digit
+ * numbers and the chunker's 32-digit hash, its quotes escaped again inside the metadata string.
+ */
+const SPAN_HEADER_BYTES = 72;
+/** Room for the header's other fields (format, blob id, model and chunker names) and padding. */
+const FIXED_HEADER_BYTES = 64 * 1024;
+
+/**
+ * Most chunks one blob may have and still get a cache file at `dims`: its F32
+ * vectors and its spans within `maxBytes`, its header within what readers accept.
+ * The indexer skips a blob over this as `too-large` before paying for its vectors.
+ */
+export function maxChunksPerFile(dims: number, maxBytes: number = MAX_DECOMPRESSED_BYTES): number {
+  const byFile = Math.floor((maxBytes - FIXED_HEADER_BYTES) / (dims * 4 + SPAN_HEADER_BYTES));
+  const byHeader = Math.floor((DEFAULT_MAX_HEADER_BYTES - FIXED_HEADER_BYTES) / SPAN_HEADER_BYTES);
+  return Math.max(0, Math.min(byFile, byHeader));
+}
+
 function isCount(value: unknown, min = 0): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= MAX_COUNT;
 }
@@ -87,10 +106,9 @@ function validateKey(key: CacheKey): void {
   if (typeof key.chunker !== 'string') throw new InvalidEmbeddingsError('chunker signature must be a string');
 }
 
-/** Validates caller input and flattens it: `set()` refuses to write anything `get()` would reject. */
-function flatten(embeddings: readonly Embedding[], dims: number): { values: Float32Array; spans: string; tokens: number } {
+/** Validates caller input: `set()` refuses to write anything `get()` would reject. */
+function validateEmbeddings(embeddings: readonly Embedding[], dims: number): { spans: string; tokens: number } {
   if (!Array.isArray(embeddings)) throw new InvalidEmbeddingsError('embeddings must be an array');
-  const values = new Float32Array(embeddings.length * dims);
   const spans: Array<[number, number, number, string]> = [];
   let tokens = 0;
   embeddings.forEach((e, i) => {
@@ -99,7 +117,6 @@ function flatten(embeddings: readonly Embedding[], dims: number): { values: Floa
     if (e.vector.length !== dims) throw new InvalidEmbeddingsError(`${where}: ${e.vector.length} dimensions, the model has ${dims}`);
     const bad = firstNonFinite(e.vector);
     if (bad >= 0) throw new InvalidEmbeddingsError(`${where}: component ${bad} is ${e.vector[bad]}`);
-    values.set(e.vector, i * dims);
     if (!isCount(e.startLine, 1) || !isCount(e.endLine, e.startLine)) {
       throw new InvalidEmbeddingsError(`${where}: lines ${e.startLine}..${e.endLine} are not a 1-based inclusive span`);
     }
@@ -111,7 +128,14 @@ function flatten(embeddings: readonly Embedding[], dims: number): { values: Floa
     spans.push([e.startLine, e.endLine, e.tokens, hash]);
     tokens += e.tokens;
   });
-  return { values, spans: JSON.stringify(spans), tokens };
+  return { spans: JSON.stringify(spans), tokens };
+}
+
+/** All vectors as one flat row-major array, for the encodings that transform them. */
+function flatten(embeddings: readonly Embedding[], dims: number): Float32Array {
+  const values = new Float32Array(embeddings.length * dims);
+  embeddings.forEach((e, i) => values.set(e.vector, i * dims));
+  return values;
 }
 
 /** Encodes one blob's embeddings as the bytes of its cache file. Same input, same bytes. */
@@ -123,7 +147,11 @@ export function encodeCacheFile(key: CacheKey, embeddings: readonly Embedding[],
   if (embeddings.length * key.dims * 4 > maxBytes) {
     throw new InvalidEmbeddingsError(`${embeddings.length} x ${key.dims} vectors exceed the ${maxBytes}-byte cache file limit`);
   }
-  const { values, spans, tokens: chunkTokens } = flatten(embeddings, key.dims);
+  const { spans, tokens: chunkTokens } = validateEmbeddings(embeddings, key.dims);
+  // Readers refuse a larger header, so writing one would only store a file nobody can read.
+  if (spans.length > DEFAULT_MAX_HEADER_BYTES - FIXED_HEADER_BYTES) {
+    throw new InvalidEmbeddingsError(`${embeddings.length} spans exceed the ${DEFAULT_MAX_HEADER_BYTES}-byte cache header limit`);
+  }
   const tokens = options.tokens ?? chunkTokens;
   if (!Number.isSafeInteger(tokens) || tokens < 0) throw new InvalidEmbeddingsError(`tokens ${tokens} is not a non-negative integer`);
   const costUsd = options.costUsd ?? 0;
@@ -141,9 +169,20 @@ export function encodeCacheFile(key: CacheKey, embeddings: readonly Embedding[],
     tokens: String(tokens),
     cost_usd: formatCost(costUsd),
   };
+  const level = options.level ?? DEFAULT_LEVEL;
+  if (encoding === 'f32') {
+    // The plain layout is the vectors' own bytes: they stream to zstd as they are,
+    // so the file costs its compressed size in memory, not two more copies of the vectors.
+    const layout = { dtype: ENCODING_DTYPE.f32, shape: tensorShape('f32', embeddings.length, key.dims), byteLength: embeddings.length * key.dims * 4 };
+    const header = encodeSafetensorsHeader([[TENSOR_NAME, layout]], metadata);
+    if (header.byteLength + layout.byteLength > maxBytes) {
+      throw new InvalidEmbeddingsError(`cache file of ${header.byteLength + layout.byteLength} bytes exceeds the ${maxBytes}-byte limit`);
+    }
+    return zstdCompressParts([header, ...embeddings.map((e) => float32ToLeBytes(e.vector))], level, new Set([0]));
+  }
   let tensor: Tensor;
   try {
-    tensor = encodeVectors(values, embeddings.length, key.dims, encoding);
+    tensor = encodeVectors(flatten(embeddings, key.dims), embeddings.length, key.dims, encoding);
   } catch (err) {
     // Only f16 can refuse finite input: values beyond its range.
     if (err instanceof RangeError) throw new InvalidEmbeddingsError(`${err.message}; use the f32 encoding`);
@@ -151,7 +190,7 @@ export function encodeCacheFile(key: CacheKey, embeddings: readonly Embedding[],
   }
   const raw = encodeSafetensors({ [TENSOR_NAME]: tensor }, metadata);
   if (raw.byteLength > maxBytes) throw new InvalidEmbeddingsError(`cache file of ${raw.byteLength} bytes exceeds the ${maxBytes}-byte limit`);
-  return zstdCompress(raw, options.level ?? DEFAULT_LEVEL, blockBoundaries(raw.byteLength - tensor.data.byteLength, tensor));
+  return zstdCompress(raw, level, blockBoundaries(raw.byteLength - tensor.data.byteLength, tensor));
 }
 
 /** Where the statistics of the file's bytes change: after the JSON header, and between byte planes. */

@@ -15,7 +15,7 @@ import { errnoCode, fromFsError, PermissionDeniedError, UsageError } from '../er
 import type { CacheEncoding, Embedding } from './types.js';
 import { CACHE_ENCODINGS } from './types.js';
 import type { CacheEntry, CacheKey } from './codec.js';
-import { decodeCacheFile, encodeCacheFile, MAX_DIMS } from './codec.js';
+import { decodeCacheFile, encodeCacheFile, MAX_DIMS, maxChunksPerFile } from './codec.js';
 import { CacheFormatError } from './errors.js';
 import { cacheFilePath, modelDirName } from './paths.js';
 import { readBounded } from '../fs-read.js';
@@ -163,6 +163,11 @@ export class EmbeddingCache {
       this.warnFile(path, reason);
       return undefined;
     }
+  }
+
+  /** Most chunks a blob may have for `set` to store its vectors (see maxChunksPerFile). */
+  get maxChunks(): number {
+    return maxChunksPerFile(this.dims, this.maxFileBytes);
   }
 
   /** True if a file exists for the blob. Cheap (one stat); does not check the contents. */

@@ -21,7 +21,7 @@ export { CACHE_ENCODINGS } from './types.js';
 export { cacheStats } from './stats.js';
 export type { CacheStats, CacheStatsGroup } from './stats.js';
 export { CacheFormatError, InvalidBlobShaError, InvalidEmbeddingsError } from './errors.js';
-export { CACHE_FORMAT, decodeCacheFile, encodeCacheFile } from './codec.js';
+export { CACHE_FORMAT, decodeCacheFile, encodeCacheFile, maxChunksPerFile } from './codec.js';
 export type { CacheEntry, CacheKey, CacheReadResult, EncodeOptions } from './codec.js';
 export { CACHE_FILE_SUFFIX, isBlobSha, modelDirName, modelFromDirName } from './paths.js';
 export { decodeSafetensors, encodeSafetensors } from './safetensors.js';

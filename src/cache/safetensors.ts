@@ -89,18 +89,23 @@ function sortedObjectJson(entries: ReadonlyArray<readonly [string, string]>): st
   return `{${sorted.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`;
 }
 
+/** What the header says of one tensor: everything but its bytes. */
+export interface TensorLayout {
+  dtype: DType;
+  shape: readonly number[];
+  byteLength: number;
+}
+
 /**
- * Encodes tensors and string metadata as one safetensors file. The same input
+ * The bytes of a safetensors file before its data: the length field, the JSON
+ * header and its padding. Tensors' data follows in name order. The same input
  * always gives the same bytes.
  */
-export function encodeSafetensors(
-  tensors: Readonly<Record<string, Tensor>> | ReadonlyMap<string, Tensor>,
+export function encodeSafetensorsHeader(
+  tensors: ReadonlyArray<readonly [string, TensorLayout]>,
   metadata: Readonly<Record<string, string>> = {},
 ): Uint8Array {
-  const entries: Array<[string, Tensor]> =
-    tensors instanceof Map ? [...(tensors as ReadonlyMap<string, Tensor>).entries()] : Object.entries(tensors as Readonly<Record<string, Tensor>>);
-  entries.sort(([a], [b]) => byCodeUnit(a, b));
-
+  const entries = [...tensors].sort(([a], [b]) => byCodeUnit(a, b));
   const headerEntries: Array<[string, string]> = [];
   const metaEntries = Object.entries(metadata);
   for (const [key, value] of metaEntries) {
@@ -115,12 +120,12 @@ export function encodeSafetensors(
     if (name === METADATA_KEY) throw new TypeError(`tensor name ${METADATA_KEY} is reserved`);
     if (!isDType(tensor.dtype)) throw new TypeError(`unsupported dtype ${String(tensor.dtype)}`);
     const count = elementCount(tensor.shape, Number.MAX_SAFE_INTEGER);
-    if (count === undefined || count * DTYPE_SIZE[tensor.dtype] !== tensor.data.byteLength) {
+    if (count === undefined || count * DTYPE_SIZE[tensor.dtype] !== tensor.byteLength) {
       throw new RangeError(
-        `tensor ${JSON.stringify(name)}: shape [${tensor.shape.join(',')}] of ${tensor.dtype} does not match ${tensor.data.byteLength} bytes`,
+        `tensor ${JSON.stringify(name)}: shape [${tensor.shape.join(',')}] of ${tensor.dtype} does not match ${tensor.byteLength} bytes`,
       );
     }
-    const end = offset + tensor.data.byteLength;
+    const end = offset + tensor.byteLength;
     const info = sortedObjectJson([
       ['data_offsets', `[${offset},${end}]`],
       ['dtype', JSON.stringify(tensor.dtype)],
@@ -132,12 +137,31 @@ export function encodeSafetensors(
 
   const json = new TextEncoder().encode(sortedObjectJson(headerEntries));
   const headerLength = Math.ceil((8 + json.byteLength) / 8) * 8 - 8;
-  const out = new Uint8Array(8 + headerLength + offset);
-  const view = new DataView(out.buffer);
-  view.setBigUint64(0, BigInt(headerLength), true);
+  const out = new Uint8Array(8 + headerLength);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerLength), true);
   out.set(json, 8);
   out.fill(0x20, 8 + json.byteLength, 8 + headerLength);
-  let at = 8 + headerLength;
+  return out;
+}
+
+/**
+ * Encodes tensors and string metadata as one safetensors file. The same input
+ * always gives the same bytes.
+ */
+export function encodeSafetensors(
+  tensors: Readonly<Record<string, Tensor>> | ReadonlyMap<string, Tensor>,
+  metadata: Readonly<Record<string, string>> = {},
+): Uint8Array {
+  const entries: Array<[string, Tensor]> =
+    tensors instanceof Map ? [...(tensors as ReadonlyMap<string, Tensor>).entries()] : Object.entries(tensors as Readonly<Record<string, Tensor>>);
+  entries.sort(([a], [b]) => byCodeUnit(a, b));
+  const header = encodeSafetensorsHeader(
+    entries.map(([name, t]) => [name, { dtype: t.dtype, shape: t.shape, byteLength: t.data.byteLength }] as const),
+    metadata,
+  );
+  const out = new Uint8Array(header.byteLength + entries.reduce((n, [, t]) => n + t.data.byteLength, 0));
+  out.set(header, 0);
+  let at = header.byteLength;
   for (const [, tensor] of entries) {
     out.set(tensor.data, at);
     at += tensor.data.byteLength;

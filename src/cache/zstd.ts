@@ -90,6 +90,36 @@ export function zstdCompress(data: Uint8Array, level = DEFAULT_LEVEL, boundaries
   return new Uint8Array(out.buffer, out.byteOffset, written);
 }
 
+/**
+ * Compresses the concatenation of `parts` into one frame, as `zstdCompress` would
+ * compress their joined bytes with a block cut after each part listed in
+ * `cutAfter`, without ever joining them: a cache file's vectors go to zstd
+ * straight from where they are, not through one more copy of them all.
+ */
+export function zstdCompressParts(parts: readonly Uint8Array[], level = DEFAULT_LEVEL, cutAfter: ReadonlySet<number> = new Set()): Uint8Array {
+  if (!isZstdLevel(level)) throw new RangeError(`zstd level ${level} is outside ${binding.minCLevel()}..${binding.maxCLevel()}`);
+  if (parts.length === 0) return zstdCompress(new Uint8Array(0), level);
+  const total = parts.reduce((n, part) => n + part.byteLength, 0);
+  const ctx = compressor(level);
+  // The same margin as zstdCompress; pages of the buffer zstd never writes are never touched.
+  const out = Buffer.allocUnsafeSlow(binding.compressBound(total) + 64 * (cutAfter.size + 1));
+  ctx.setPledgedSrcSize(total);
+  let written = 0;
+  parts.forEach((part, i) => {
+    const directive =
+      i === parts.length - 1 ? binding.EndDirective.end : cutAfter.has(i) ? binding.EndDirective.flush : binding.EndDirective.continue;
+    let input = part;
+    for (;;) {
+      const [pending, produced, consumed] = ctx.compressStream2(out.subarray(written), input, directive);
+      written += produced;
+      input = input.subarray(consumed);
+      if (input.byteLength === 0 && (directive === binding.EndDirective.continue || pending === 0)) break;
+      if (produced === 0 && consumed === 0) throw new Error('zstd: compression made no progress (output buffer too small)');
+    }
+  });
+  return new Uint8Array(out.buffer, out.byteOffset, written);
+}
+
 function compressSegments(ctx: CCtx, out: Buffer, data: Uint8Array, ends: readonly number[]): number {
   let written = 0;
   let start = 0;

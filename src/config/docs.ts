@@ -32,7 +32,7 @@ export const SETTING_DOCS: Readonly<Record<SettingName, SettingDoc>> = {
   'model.timeout_ms': { text: 'Time allowed for one API request, in milliseconds.' },
   'index.refs': { text: 'Refs whose history `gitctx index --history` indexes.' },
   'index.exclude': { text: 'Extra globs to skip, beside binary, generated, vendored and lock files.' },
-  'index.max_file_bytes': { text: 'Files larger than this many bytes are skipped.' },
+  'index.max_file_bytes': { text: 'Files larger than this many bytes are skipped (at most 8388608, 8 MiB).' },
   'cache.encoding': { text: 'How vectors are stored in .gitctx/embeddings: f32 and f32-shuffle are lossless, f16 halves the size.' },
   'search.limit': { text: 'Results per search (-n).' },
   'search.min_score': {

@@ -1,6 +1,22 @@
 import { z } from 'zod';
 
 /**
+ * The most `index.max_file_bytes` may be: 8 MiB, whatever a repository commits.
+ *
+ * Every indexed file's vectors must fit one cache file, which is at most 256 MiB
+ * decompressed (src/cache/zstd.ts). At the widest model (text-embedding-3-large,
+ * 3072 f32 dimensions: 12,288 bytes, plus about 72 bytes of span metadata) that is
+ * 21,700 vectors. A chunk aims at 400 tokens, and a token is at least one byte in
+ * every tokenizer gitctx uses (byte-level BPE, and the local model's estimate), so
+ * an 8 MiB file cut into full chunks makes at most 8,388,608 / 400 = 20,972 of
+ * them: it can always be cached. Files that chunk into many undersized pieces, or
+ * wider custom models, are caught per file (skipped as `too-large`, before
+ * embedding). It also bounds memory: indexing holds a file's text, its chunks and
+ * their vectors at once (test/config/settings.test.ts checks this arithmetic).
+ */
+export const MAX_FILE_BYTES_CEILING = 8 * 1024 * 1024;
+
+/**
  * The one declaration of every setting: its type, its allowed values and its default.
  * Everything else (env names, `config list`, string parsing, errors) is derived from it.
  */
@@ -22,7 +38,7 @@ export const settingsSchema = z
       .object({
         refs: z.array(z.string().min(1)).min(1).default(['HEAD']),
         exclude: z.array(z.string().min(1)).default([]),
-        max_file_bytes: z.int().positive().default(1024 * 1024),
+        max_file_bytes: z.int().positive().max(MAX_FILE_BYTES_CEILING).default(1024 * 1024),
       })
       .strict()
       .prefault({}),

@@ -11,6 +11,7 @@ import type { FileFilter, SkipReason } from '../filter/index.js';
 import { openBlobReader, readWorktreeFile } from '../git/index.js';
 import type { LinguistAttributes, Repository } from '../git/index.js';
 import type { Settings } from '../config/index.js';
+import { printable } from '../format/text.js';
 import { IndexStore } from '../store/index-store.js';
 import type { IndexIdentity, StoredFile } from '../store/index-store.js';
 import { collectFiles } from './collect.js';
@@ -322,6 +323,15 @@ class IndexRun {
     const chunks = chunkText(text, this.ctx.chunkerOptions);
     if (chunks.length === 0) {
       for (const file of included) this.skipContent(file, 'empty');
+      return;
+    }
+    if (chunks.length > this.ctx.cache.maxChunks) {
+      // Its vectors could never be cached: left out before any of them is paid for.
+      const paths = included.map((file) => printable(file.path)).join(', ');
+      this.ctx.warn(
+        `${paths}: skipped as too-large (${chunks.length} chunks; one cache file holds ${this.ctx.cache.maxChunks} at ${this.ctx.provider.dims} dimensions)`,
+      );
+      for (const file of included) this.skipContent(file, 'too-large');
       return;
     }
     const cached = this.ctx.force || !cacheable ? undefined : await this.ctx.cache.get(blobSha);

@@ -10,6 +10,7 @@ import type { ChunkRow } from './schema.js';
 
 /** Rows buffered before one `add`: keeps table versions few and memory bounded. */
 const ADD_BATCH_ROWS = 4096;
+const ADD_BATCH_BYTES = 16 * 1024 * 1024;
 /** Query-cache writes between compactions of that table. */
 const QUERY_CACHE_PRUNE_EVERY = 50;
 /** Ids per delete predicate: one table version per group. */
@@ -142,6 +143,8 @@ async function lanceWrite<T>(dir: string, write: () => Promise<T>): Promise<T> {
  */
 export class IndexStore {
   private pending: ChunkRow[] = [];
+  /** Rough size of `pending`: vectors plus text as UTF-16. */
+  private pendingBytes = 0;
   private changed = false;
   /** Known once a read-only store is opened, so each query does not list the indexes again. */
   private textIndexed: boolean | undefined;
@@ -248,16 +251,24 @@ export class IndexStore {
     }
   }
 
-  /** Buffers rows; they reach the table in large batches. */
-  async add(rows: readonly ChunkRow[]): Promise<void> {
-    this.pending.push(...rows);
-    if (this.pending.length >= ADD_BATCH_ROWS) await this.flush();
+  /**
+   * Buffers rows; they reach the table in batches bounded in rows and bytes, so
+   * one file of many chunks is written in pieces (each batch is copied into Arrow
+   * and again into LanceDB, so an unbounded batch costs several times its size).
+   */
+  async add(rows: Iterable<ChunkRow>): Promise<void> {
+    for (const row of rows) {
+      this.pending.push(row);
+      this.pendingBytes += row.vector.byteLength + 2 * (row.content.length + row.search_text.length);
+      if (this.pending.length >= ADD_BATCH_ROWS || this.pendingBytes >= ADD_BATCH_BYTES) await this.flush();
+    }
   }
 
   async flush(): Promise<void> {
     if (this.pending.length === 0) return;
     const rows = this.pending;
     this.pending = [];
+    this.pendingBytes = 0;
     await lanceWrite(this.dir, () => this.table.add(rowsToArrow(rows, this.dims)));
     this.changed = true;
   }

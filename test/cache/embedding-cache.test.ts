@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { DiskFullError, PermissionDeniedError } from '../../src/errors.js';
 import type { EmbeddingCacheOptions } from '../../src/cache/embedding-cache.js';
 import { EmbeddingCache } from '../../src/cache/embedding-cache.js';
-import { decodeCacheFile, encodeCacheFile } from '../../src/cache/codec.js';
+import { decodeCacheFile, encodeCacheFile, maxChunksPerFile } from '../../src/cache/codec.js';
 import { CacheFormatError, InvalidBlobShaError, InvalidEmbeddingsError } from '../../src/cache/errors.js';
 import type { Tensor } from '../../src/cache/safetensors.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/cache/safetensors.js';
@@ -129,6 +129,45 @@ describe('round trip', () => {
     } finally {
       await rm(other, { recursive: true, force: true });
     }
+  });
+});
+
+describe('f32 files are streamed to zstd, not copied', () => {
+  it.each([[0], [1], [3], [400]])('%i vectors give the same bytes as compressing the joined safetensors file', (count) => {
+    const dims = 384;
+    const embeddings = makeEmbeddings(count, dims, 7);
+    const key = { blobSha: SHA1, model: 'm', dims, chunker: 'c' };
+    const streamed = encodeCacheFile(key, embeddings);
+    const { metadata, tensors } = decodeSafetensors(zstdDecompress(streamed, 1 << 30));
+    const tensor = tensors.get('embeddings') as Tensor;
+    const raw = encodeSafetensors({ embeddings: tensor }, metadata);
+    expect(Buffer.from(streamed).equals(Buffer.from(zstdCompress(raw, 3, [raw.byteLength - tensor.data.byteLength])))).toBe(true);
+  });
+});
+
+describe('how many chunks one cache file holds', () => {
+  it('maxChunksPerFile chunks with the widest spans encode within the limit, and decode', () => {
+    const maxBytes = 1024 * 1024;
+    const dims = 256;
+    const count = maxChunksPerFile(dims, maxBytes);
+    expect(count).toBeGreaterThan(850);
+    const embeddings = makeEmbeddings(count, dims).map((e, i) => ({
+      ...e,
+      startLine: 2_000_000_000 + i,
+      endLine: 2_147_483_647,
+      tokens: 2_147_483_647,
+      chunkHash: 'f'.repeat(32),
+    }));
+    const key = { blobSha: SHA1, model: 'm', dims, chunker: 'c' };
+    const bytes = encodeCacheFile(key, embeddings, { maxBytes });
+    const read = decodeCacheFile(bytes, key, { maxBytes });
+    expect(read.status === 'hit' && read.entry.embeddings.length).toBe(count);
+  });
+
+  it('shrinks with the dimensions: 3072 dims hold about 21,700 vectors in 256 MiB', () => {
+    expect(maxChunksPerFile(3072)).toBeGreaterThan(21_600);
+    expect(maxChunksPerFile(3072) * 3072 * 4).toBeLessThan(256 * 1024 * 1024);
+    expect(maxChunksPerFile(65_536)).toBeLessThan(1024);
   });
 });
 

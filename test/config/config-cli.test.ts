@@ -291,7 +291,7 @@ describe('usage errors (exit 2)', () => {
     ['a typo', ['set', 'serch.limit', '5'], [/did you mean search\.limit\?/]],
     ['a bad enum value', ['set', 'search.format', 'xml'], [/invalid value "xml" for search\.format/, /one of terse, verbose, mcp, json/]],
     ['a number out of range', ['set', 'search.limit', '500'], [/invalid value "500"/, /a whole number from 1 to 100/]],
-    ['not a number', ['set', 'index.max_file_bytes', 'lots'], [/invalid value "lots"/, /a whole number, 1 or more/]],
+    ['not a number', ['set', 'index.max_file_bytes', 'lots'], [/invalid value "lots"/, /a whole number from 1 to 8388608/]],
     ['a base URL that is not http', ['set', 'model.base_url', 'ftp://x'], [/an http or https URL/]],
     ['an API key in the committed file', ['set', 'api_keys.openai', 'sk-test-0123456789'], [/only in the user file/, /gitctx config set --user api_keys\.openai VALUE/]],
     ['an API key unset from the committed file', ['unset', 'api_keys.openai'], [/gitctx config unset --user api_keys\.openai/]],

@@ -13,7 +13,11 @@ import {
   settingDoc,
   settingsFromEnv,
   SETTING_KEYS,
+  MAX_FILE_BYTES_CEILING,
 } from '../../src/config/index.js';
+import { maxChunksPerFile } from '../../src/cache/index.js';
+import { DEFAULT_TARGET_TOKENS } from '../../src/chunk/index.js';
+import { KNOWN_OPENAI_MODELS } from '../../src/embed/factory.js';
 import { ExitCode, UsageError } from '../../src/errors.js';
 
 let root: string;
@@ -126,6 +130,14 @@ describe('setting keys', () => {
   });
 });
 
+describe('the ceiling on index.max_file_bytes', () => {
+  it('lets a file at the ceiling, in full-size chunks of at least a byte a token, be cached at the widest known model', () => {
+    const widest = Math.max(...Object.values(KNOWN_OPENAI_MODELS).map((m) => m.dims));
+    expect(widest).toBe(3072);
+    expect(Math.ceil(MAX_FILE_BYTES_CEILING / DEFAULT_TARGET_TOKENS)).toBeLessThanOrEqual(maxChunksPerFile(widest));
+  });
+});
+
 describe('what a key accepts, in words', () => {
   const allowed = Object.fromEntries(SETTING_KEYS.map((k) => [k.key, describeAllowed(k)]));
 
@@ -134,7 +146,7 @@ describe('what a key accepts, in words', () => {
       'search.limit': 'a whole number from 1 to 100',
       'model.dimensions': 'a whole number from 1 to 65536',
       'model.max_retries': 'a whole number from 0 to 20',
-      'index.max_file_bytes': 'a whole number, 1 or more',
+      'index.max_file_bytes': 'a whole number from 1 to 8388608',
       'search.min_score': 'a number',
       'search.format': 'one of terse, verbose, mcp, json',
       'model.base_url': 'an http or https URL',
@@ -147,7 +159,8 @@ describe('what a key accepts, in words', () => {
   const rejected: [string, string, RegExp][] = [
     ['search.limit', '500', /^invalid value "500" for search\.limit in cli: must be a whole number from 1 to 100$/],
     ['search.limit', '2.5', /must be a whole number from 1 to 100$/],
-    ['index.max_file_bytes', 'lots', /^invalid value "lots" for index\.max_file_bytes in cli: must be a whole number, 1 or more$/],
+    ['index.max_file_bytes', 'lots', /^invalid value "lots" for index\.max_file_bytes in cli: must be a whole number from 1 to 8388608$/],
+    ['index.max_file_bytes', '8388609', /must be a whole number from 1 to 8388608$/],
     ['search.mode', 'fast', /must be one of hybrid, vector, text$/],
     ['index.refs', '', /must be a comma-separated list of at least one item/],
     ['model.base_url', 'ftp://example.com', /must be an http or https URL$/],
