@@ -1,12 +1,10 @@
-import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-import { expect } from 'vitest';
 
 import type { FormatName, FormatOptions } from '../../src/format/index.js';
 import { formatters } from '../../src/format/index.js';
 import type { SearchResponse, SearchResult } from '../../src/search/types.js';
+import { expectGolden as expectGoldenFile } from '../helpers/golden.js';
 
 // Matches the start of any escape sequence a terminal would act on.
 // eslint-disable-next-line no-control-regex -- detecting escapes is the point
@@ -25,27 +23,9 @@ export async function render(
 
 const goldenDir = join(dirname(fileURLToPath(import.meta.url)), 'golden');
 
-/**
- * Compares with test/format/golden/<name>.txt byte for byte. `UPDATE_GOLDEN=1`
- * rewrites the file instead: goldens change only on purpose, and the diff is
- * reviewed in the commit.
- */
+/** Compares with test/format/golden/<name>.txt (see test/helpers/golden.ts). */
 export function expectGolden(name: string, actual: string): void {
-  const path = join(goldenDir, `${name}.txt`);
-  if (process.env.UPDATE_GOLDEN === '1') {
-    writeFileSync(path, actual);
-    return;
-  }
-  let expected: string;
-  try {
-    expected = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new Error(`golden file ${path} is missing: run UPDATE_GOLDEN=1 npx vitest run test/format and review it`);
-    }
-    throw err;
-  }
-  expect(actual).toBe(expected);
+  expectGoldenFile(join(goldenDir, `${name}.txt`), actual);
 }
 
 export function result(overrides: Partial<SearchResult>): SearchResult {

@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { expectGolden as expectGoldenFile } from '../helpers/golden.js';
 import { makeRepo } from '../helpers/git-repo.js';
 import type { TestRepo } from '../helpers/git-repo.js';
 
@@ -10,14 +10,9 @@ const goldenDir = join(dirname(fileURLToPath(import.meta.url)), 'golden');
 // eslint-disable-next-line no-control-regex -- the escape character is exactly what must not appear
 const ANSI = /\x1b\[/;
 
-/** Compares with test/search/golden/<name>; UPDATE_GOLDEN=1 rewrites it, on purpose only. */
+/** Compares with test/search/golden/<name> (see test/helpers/golden.ts). */
 function expectGolden(name: string, actual: string): void {
-  const path = join(goldenDir, name);
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(path)) {
-    mkdirSync(goldenDir, { recursive: true });
-    writeFileSync(path, actual);
-  }
-  expect(actual).toBe(readFileSync(path, 'utf8'));
+  expectGoldenFile(join(goldenDir, name), actual);
 }
 
 const FILES: Record<string, string> = {
