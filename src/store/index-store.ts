@@ -4,7 +4,7 @@ import * as lancedb from '@lancedb/lancedb';
 import type { Connection, Table } from '@lancedb/lancedb';
 import { DiskFullError, fromFsError, NoIndexError } from '../errors.js';
 import { readIndexMeta, sameIdentity, SCHEMA_VERSION, writeIndexMeta } from './meta.js';
-import type { IndexIdentity, IndexMeta } from './meta.js';
+import type { IndexIdentity, IndexMeta, RememberedSkip } from './meta.js';
 import { CHUNKS_TABLE, chunksSchema, QUERY_CACHE_TABLE, queryCacheSchema, rowsToArrow } from './schema.js';
 import type { ChunkRow } from './schema.js';
 
@@ -361,4 +361,4 @@ async function wipe(dir: string): Promise<void> {
 }
 
 export { readIndexMeta };
-export type { IndexIdentity, IndexMeta };
+export type { IndexIdentity, IndexMeta, RememberedSkip };
