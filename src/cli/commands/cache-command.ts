@@ -233,16 +233,20 @@ interface PruneFlags {
 
 function pruneCommand(): Command {
   return new Command('prune')
-    .description('remove cache files of blobs no indexed ref and no worktree can reach; report the bytes freed')
+    .description('remove cache files of blobs no indexed ref, worktree or stash entry can reach; report the bytes freed')
     .option('--dry-run', 'list what would be removed; remove nothing')
     .option('--json', 'print one JSON document')
     .addHelpText(
       'after',
       `
-Kept: blobs reachable from index.refs (default HEAD) and from the HEAD of every
-worktree (their whole history), and the uncommitted files of every worktree.
-Removed: every other cache file, in every model directory, and temp files left by
-interrupted runs. Waits for a running \`gitctx index\`. Refuses a shallow clone,
+Kept: the blobs of
+  - every commit reachable from index.refs (default HEAD): the whole history;
+  - every commit reachable from the HEAD of every worktree (linked ones too);
+  - every stash entry (refs/stash and its reflog), with its index and untracked files;
+  - the uncommitted files of every worktree, tracked or not (what --worktree indexes).
+Removed: every other cache file, in every model directory (other models' too), and
+temp files left by interrupted runs. Branches and tags not in index.refs do not
+keep their blobs unless a worktree has them checked out. Waits for a running \`gitctx index\`. Refuses a shallow clone,
 whose missing history would make teammates' cache files look unused.
 Commit the removals like any other change to .gitctx/embeddings.
 
