@@ -26,6 +26,14 @@ export interface StoredFile {
   chunks: number;
 }
 
+/** One stored chunk of a blob, with its vector. */
+export interface BlobChunk {
+  startLine: number;
+  endLine: number;
+  text: string;
+  vector: Float32Array;
+}
+
 /** A chunk found by a search, with its score in the search's own units. */
 export interface StoredChunk {
   path: string;
@@ -238,6 +246,19 @@ export class IndexStore {
       });
     }
     return files;
+  }
+
+  /**
+   * The chunks stored for a blob (under any of its paths), with their vectors exactly
+   * as stored: what `cache verify --repair` rewrites a damaged cache file from.
+   */
+  async chunksOfBlob(blobSha: string): Promise<BlobChunk[]> {
+    const rows = (await this.table
+      .query()
+      .where(`blob_sha = ${quote(blobSha)}`)
+      .select(['start_line', 'end_line', 'content', 'vector'])
+      .toArray()) as (Pick<ChunkRow, 'start_line' | 'end_line' | 'content'> & { vector: Iterable<number> })[];
+    return rows.map((row) => ({ startLine: row.start_line, endLine: row.end_line, text: row.content, vector: Float32Array.from(row.vector) }));
   }
 
   async removeFiles(fileIds: readonly string[]): Promise<void> {
