@@ -262,6 +262,8 @@ interface FileState {
   spansChecked: boolean;
   /** Why the spans could not be compared, when that is the file's own doing (another chunker, a blob out of reach). */
   unchecked?: string;
+  /** Its vectors disagree with the model's: the index, likely built from this very file, is no source for a repair. */
+  wrongVectors?: boolean;
 }
 
 /** Where a blob's bytes come from: the object database, or a work-tree file at that path. */
@@ -610,7 +612,7 @@ class Verification {
     // The index's vector for a chunk counts only when the chunk is the same text at the same lines.
     const spanKey = (start: number, end: number, text: string) => `${start}:${end}:${text}`;
     const indexed = new Map<string, Float32Array>();
-    for (const c of await options.indexedChunks(model, signature, s.file.sha)) {
+    for (const c of s.wrongVectors ? [] : await options.indexedChunks(model, signature, s.file.sha)) {
       if (c.vector.length === facts.dims && c.vector.every(Number.isFinite)) indexed.set(spanKey(c.startLine, c.endLine, c.text), c.vector);
     }
     const vectors = chunks.map((c) => indexed.get(spanKey(c.startLine, c.endLine, c.text)));
@@ -759,6 +761,7 @@ async function reembedFile(
   if (worst === undefined) return;
   report.max_deviation = Math.max(report.max_deviation ?? 0, worst.deviation);
   if (worst.deviation > limit) {
+    state.wrongVectors = true;
     const chunk = chunks[worst.index] as Chunk;
     state.bad =
       `re-embedding disagrees with the stored vectors: chunk ${worst.index} (lines ${chunk.startLine}-${chunk.endLine}) ` +

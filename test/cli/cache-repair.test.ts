@@ -7,8 +7,9 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeCacheFile, decodeSafetensors } from '../../src/cache/index.js';
+import { decodeCacheFile, decodeSafetensors, EmbeddingCache } from '../../src/cache/index.js';
 import { zstdDecompress } from '../../src/cache/zstd.js';
+import { unitVectors } from '../helpers/cache-data.js';
 import { runCli } from '../helpers/cli.js';
 import { startFakeOpenAI } from '../helpers/fake-openai-server.js';
 import type { FakeOpenAI } from '../helpers/fake-openai-server.js';
@@ -147,5 +148,29 @@ describe('gitctx cache verify --repair', () => {
     expect(report.repair.failed).toEqual([{ path: cachePath(ghost), reason: expect.stringMatching(/not in the repository.*gitctx cache prune/) as string }]);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(new RegExp(`cache repair incomplete: 1 of 4 files are still bad: ${cachePath(ghost)}`));
+  });
+
+  it('a file whose vectors --reembed finds wrong is re-embedded, not copied back from an index built from it', async () => {
+    const repo = track(makeRepo({ files: FILES }));
+    expect((await runCli(['index', '-q'], { cwd: repo.dir })).code).toBe(0);
+    const sha = repo.git(['rev-parse', 'HEAD:src/order.ts']).trim();
+    const display = `.gitctx/embeddings/local-v1/${sha.slice(0, 2)}/${sha}.safetensors.zst`;
+    const file = join(repo.dir, display);
+    const original = readFileSync(file);
+    // Poisoned: sound metadata and spans, other vectors; then the index is rebuilt from it.
+    const chunker = decodeSafetensors(zstdDecompress(original)).metadata['chunker'] as string;
+    const cache = new EmbeddingCache({ dir: join(repo.dir, '.gitctx', 'embeddings'), model: 'local-v1', dims: 512, chunker });
+    const sound = await cache.getEntry(sha);
+    if (sound === undefined) throw new Error('fixture: the cache file should be sound');
+    const fake = unitVectors(sound.embeddings.length, 512, 11);
+    await cache.set(sha, sound.embeddings.map((e, i) => ({ ...e, vector: fake[i] as Float32Array })), { tokens: sound.tokens, costUsd: sound.costUsd });
+    rmSync(join(repo.dir, '.gitctx', 'db'), { recursive: true, force: true });
+    expect((await runCli(['index', '-q'], { cwd: repo.dir })).code).toBe(0);
+
+    const result = await runCli(['cache', 'verify', '--reembed', '100', '--repair', '--json'], { cwd: repo.dir });
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as RepairJson;
+    expect(report.repair.repaired).toEqual([{ path: display, from_index: 0, embedded: sound.embeddings.length }]);
+    expect(readFileSync(file).equals(original)).toBe(true);
   });
 });
