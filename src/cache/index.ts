@@ -27,9 +27,9 @@ export { CACHE_FILE_SUFFIX, isBlobSha, modelDirName, modelFromDirName } from './
 export { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 export type { DType, Safetensors, Tensor } from './safetensors.js';
 export { MAX_DECOMPRESSED_BYTES } from './zstd.js';
-export { CacheVerifyError, API_MAX_DEVIATION, DETERMINISTIC_MAX_DEVIATION, checkCacheFile, compareSpans, cosine, pickRandom, verifyCache } from './verify.js';
+export { CacheVerifyError, REPAIR_COMMAND, API_MAX_DEVIATION, DETERMINISTIC_MAX_DEVIATION, checkCacheFile, compareSpans, cosine, pickRandom, verifyCache } from './verify.js';
 export { scanCache } from './scan.js';
 export type { CacheScan, ScannedCacheFile, ScannedOther } from './scan.js';
-export type { CheckedFile, ReembedReport, VerifyIssue, VerifyModel, VerifyOptions, VerifyPhase, VerifyReport } from './verify.js';
+export type { CheckedFile, IndexedChunk, ReembedReport, RepairedFile, RepairOptions, RepairReport, VerifyIssue, VerifyModel, VerifyOptions, VerifyPhase, VerifyReport } from './verify.js';
 export { applyPrune, findLiveBlobs, listWorktrees, parseWorktreeList, planPrune, pruneCache } from './prune.js';
 export type { LiveBlobs, PruneItem, PruneOptions, PrunePlan, PruneReport, PrunedFile, WorktreeInfo } from './prune.js';

@@ -3,8 +3,9 @@
  *
  * A blob is live when git can still reach it: from a commit reachable from one
  * of the index's refs (`index.refs`), from a commit reachable from the HEAD of
- * any worktree of the repository, or as an uncommitted file of one of those
- * worktrees (what `index --worktree` caches). "Reachable" is git's meaning: the
+ * any worktree of the repository, from any stash entry (refs/stash and its
+ * reflog, each with its index and untracked-files commits), or as an uncommitted
+ * file of one of those worktrees (what `index --worktree` caches). "Reachable" is git's meaning: the
  * whole history behind each commit, so everything `index --history` could ask for
  * stays. Every other cache file, in every model directory, goes; so do temp files
  * left by interrupted writes.
@@ -15,7 +16,7 @@
 import * as fsp from 'node:fs/promises';
 import { dirname, relative, sep } from 'node:path';
 import { errnoCode, fromFsError, GitctxError, UsageError } from '../errors.js';
-import { listWorktreeChanges, openRepository, resolveCommit } from '../git/index.js';
+import { listStashCommits, listWorktreeChanges, openRepository, resolveCommit } from '../git/index.js';
 import type { Repository } from '../git/index.js';
 import { runGit, splitNul, streamGit } from '../git/runner.js';
 import type { CacheScan } from './scan.js';
@@ -63,7 +64,7 @@ export async function listWorktrees(repo: Repository): Promise<WorktreeInfo[]> {
 export interface LiveBlobs {
   /** The candidates that are live. */
   live: Set<string>;
-  /** Commits whose history was walked: the index's refs and every worktree's HEAD. */
+  /** Commits whose history was walked: the index's refs, every worktree's HEAD and every stash entry. */
   commits: string[];
   /** Worktrees whose uncommitted files were hashed. */
   worktrees: string[];
@@ -90,6 +91,8 @@ export async function findLiveBlobs(repo: Repository, refs: readonly string[], c
     if (ref === 'HEAD' && repo.head === null) continue;
     commits.add(await resolveCommit(repo, ref));
   }
+  // Work set aside is work still wanted: a stash entry's vectors were paid for like any other.
+  for (const stash of await listStashCommits(repo)) commits.add(stash);
   const hashed: string[] = [];
   for (const worktree of await listWorktrees(repo)) {
     if (worktree.bare) continue;

@@ -14,6 +14,11 @@
  * unit vectors and honest metadata passes every check above. `reembed` closes
  * that gap for a random sample, comparing stored and fresh vectors by cosine.
  *
+ * `repair` rewrites the bad files it can: each from the vectors the search index
+ * already holds for the blob's current chunks (no API cost), re-embedding only the
+ * chunks the index lacks, through the cache's own atomic `set`, so the file comes
+ * out as `gitctx index` would have written it.
+ *
  * The walk of the cache directory is `scanCache` (scan.ts), shared with stats and prune.
  */
 import { randomInt } from 'node:crypto';
@@ -27,6 +32,7 @@ import type { Repository } from '../git/index.js';
 import { runGit } from '../git/runner.js';
 import type { CacheEntry } from './codec.js';
 import { decodeCacheFile, MAX_DIMS } from './codec.js';
+import { EmbeddingCache } from './embedding-cache.js';
 import { CacheFormatError } from './errors.js';
 import { modelFromDirName } from './paths.js';
 import { readBounded } from '../fs-read.js';
@@ -164,9 +170,48 @@ export interface VerifyReport {
   reembedded: ReembedReport;
   /** The files that passed, for a verbose listing. */
   passed: string[];
+  /** What `repair` did; present only when asked to repair. */
+  repair?: RepairReport;
 }
 
-export type VerifyPhase = 'reading' | 'chunking' | 're-embedding';
+export type VerifyPhase = 'reading' | 'chunking' | 're-embedding' | 'repairing';
+
+/** A chunk the search index holds for a blob, with its vector. */
+export interface IndexedChunk {
+  startLine: number;
+  endLine: number;
+  text: string;
+  vector: Float32Array;
+}
+
+/** What repairing needs from outside the cache. */
+export interface RepairOptions {
+  /**
+   * The chunks the search index holds for `blobSha`, when the index was built with this
+   * model and chunker signature; none otherwise (no index, another model).
+   */
+  indexedChunks(model: string, chunker: string, blobSha: string): Promise<IndexedChunk[]>;
+  /** How rewritten files are encoded (`cache.encoding`), as `gitctx index` writes them. */
+  encoding?: CacheEncoding;
+}
+
+export interface RepairedFile {
+  path: string;
+  /** Chunks whose vectors came from the index, at no API cost. */
+  from_index: number;
+  /** Chunks sent to the model because the index had no vector for them. */
+  embedded: number;
+}
+
+export interface RepairReport {
+  repaired: RepairedFile[];
+  /** Bad files left as they are, and why. */
+  failed: VerifyIssue[];
+  from_index_chunks: number;
+  embedded_chunks: number;
+  tokens: number;
+  cost_usd: number;
+}
 
 export interface VerifyOptions {
   repo: Repository;
@@ -180,14 +225,25 @@ export interface VerifyOptions {
   pick?: (size: number, count: number) => number[];
   signal?: AbortSignal;
   onProgress?: (phase: VerifyPhase, done: number, total: number) => void;
+  /** Rewrite the bad files that can be rewritten (the caller holds the index lock). */
+  repair?: RepairOptions;
 }
 
-/** A bad file found by `gitctx cache verify` (exit 1); the report is printed before this is thrown. */
+/** The command that rewrites bad cache files, named wherever verify fails. */
+export const REPAIR_COMMAND = 'gitctx cache verify --repair';
+
+/** A bad file found by `gitctx cache verify`, or left bad by `--repair` (exit 1); the report is printed before this is thrown. */
 export class CacheVerifyError extends GitctxError {
   readonly bad: VerifyIssue[];
 
-  constructor(bad: VerifyIssue[], files: number) {
-    super(`cache verification failed: ${bad.length} of ${files} files are bad: ${bad.map((b) => b.path).join(', ')}`, ExitCode.unexpected);
+  constructor(bad: VerifyIssue[], files: number, options: { repaired?: boolean } = {}) {
+    const paths = bad.map((b) => b.path).join(', ');
+    super(
+      options.repaired
+        ? `cache repair incomplete: ${bad.length} of ${files} files are still bad: ${paths}`
+        : `cache verification failed: ${bad.length} of ${files} files are bad: ${paths}; \`${REPAIR_COMMAND}\` rewrites them`,
+      ExitCode.unexpected,
+    );
     this.bad = bad;
   }
 }
@@ -206,6 +262,8 @@ interface FileState {
   spansChecked: boolean;
   /** Why the spans could not be compared, when that is the file's own doing (another chunker, a blob out of reach). */
   unchecked?: string;
+  /** Its vectors disagree with the model's: the index, likely built from this very file, is no source for a repair. */
+  wrongVectors?: boolean;
 }
 
 /** Where a blob's bytes come from: the object database, or a work-tree file at that path. */
@@ -286,10 +344,12 @@ export async function verifyCache(options: VerifyOptions): Promise<VerifyReport>
   await run.locateBlobs();
   await run.checkSpans();
   await run.reembedSample(Math.max(0, Math.floor(options.reembed ?? 0)));
+  if (options.repair !== undefined) await run.repair(options.repair);
   return run.report();
 }
 
 const byDisplay = (a: { display: string }, b: { display: string }) => (a.display < b.display ? -1 : a.display > b.display ? 1 : 0);
+const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
 /** The state of one verify run; each step only looks at files no earlier step found bad. */
 class Verification {
@@ -303,6 +363,7 @@ class Verification {
   private readonly signatures = new Map<string, string>();
   private readonly origins = new Map<string, BlobOrigin>();
   private readonly reembedded: ReembedReport = { blobs: [], files: [], chunks: 0, max_deviation: null };
+  private repairReport: RepairReport | undefined;
 
   constructor(
     private readonly options: VerifyOptions,
@@ -387,13 +448,7 @@ class Verification {
 
   /** The blob each file is named after must be in the repository, or be an uncommitted file of the work tree. */
   async locateBlobs(): Promise<void> {
-    const shas = [...new Set(this.pending().map((s) => s.file.sha))];
-    const types = await objectTypes(this.repo, shas);
-    const inWorktree = new Map<string, string>();
-    // Hashing changed files costs a little; only worth it when some blob is not committed.
-    if (shas.some((sha) => !types.has(sha))) {
-      for (const f of (await listWorktreeChanges(this.repo)).files) if (f.blobSha !== null) inWorktree.set(f.blobSha, f.path);
-    }
+    const { types, inWorktree } = await this.findBlobs(this.pending().map((s) => s.file.sha));
     for (const s of this.pending()) {
       const sha = s.file.sha;
       const type = types.get(sha);
@@ -408,6 +463,30 @@ class Verification {
       } else {
         s.bad = `blob ${sha} is neither in the repository nor an uncommitted file of the work tree (\`gitctx cache prune\` removes such files)`;
       }
+    }
+  }
+
+  /** Object types of `shas`, and the work-tree paths of those git does not have. */
+  private async findBlobs(shas: readonly string[]): Promise<{ types: Map<string, string>; inWorktree: Map<string, string> }> {
+    const unique = [...new Set(shas)];
+    const types = await objectTypes(this.repo, unique);
+    const inWorktree = new Map<string, string>();
+    // Hashing changed files costs a little; only worth it when some blob is not committed.
+    if (unique.some((sha) => !types.has(sha))) {
+      for (const f of (await listWorktreeChanges(this.repo)).files) if (f.blobSha !== null) inWorktree.set(f.blobSha, f.path);
+    }
+    return { types, inWorktree };
+  }
+
+  /** Where the blobs of files found bad before their blob was looked for (undecodable ones) come from. */
+  private async locateBadBlobs(): Promise<void> {
+    const shas = this.states.filter((s) => s.bad !== undefined && s.file.model !== undefined && !this.origins.has(s.file.sha)).map((s) => s.file.sha);
+    if (shas.length === 0) return;
+    const { types, inWorktree } = await this.findBlobs(shas);
+    for (const sha of shas) {
+      const path = inWorktree.get(sha);
+      if (types.get(sha) === 'blob') this.origins.set(sha, { kind: 'object' });
+      else if (!types.has(sha) && path !== undefined) this.origins.set(sha, { kind: 'worktree', path });
     }
   }
 
@@ -480,11 +559,111 @@ class Verification {
     }, this.options.signal);
   }
 
+  /** Rewrites every bad file it can; what it cannot is listed with the reason. */
+  async repair(options: RepairOptions): Promise<void> {
+    const report: RepairReport = { repaired: [], failed: [], from_index_chunks: 0, embedded_chunks: 0, tokens: 0, cost_usd: 0 };
+    this.repairReport = report;
+    await this.locateBadBlobs();
+    for (const issue of this.invalid) report.failed.push({ path: issue.path, reason: `${issue.reason}; gitctx never writes there, remove it by hand` });
+    const byBlob = new Map<string, FileState[]>();
+    let total = 0;
+    for (const s of this.states) {
+      if (s.bad === undefined) continue;
+      const why = this.unrepairable(s);
+      if (why !== undefined) report.failed.push({ path: s.display, reason: why });
+      else {
+        byBlob.set(s.file.sha, [...(byBlob.get(s.file.sha) ?? []), s]);
+        total += 1;
+      }
+    }
+    let done = 0;
+    for await (const { sha, content } of blobContents(this.repo, byBlob.keys(), this.origins)) {
+      for (const s of byBlob.get(sha) ?? []) {
+        this.throwIfAborted();
+        if (content === null) report.failed.push({ path: s.display, reason: `blob ${sha} could not be read` });
+        else await this.repairFile(s, content, options, report);
+        this.options.onProgress?.('repairing', ++done, total);
+      }
+    }
+    report.repaired.sort(byPath);
+    report.failed.sort(byPath);
+  }
+
+  /** Why a bad file cannot be rewritten here, or undefined when it can. */
+  private unrepairable(s: FileState): string | undefined {
+    if (s.file.model === undefined) return 'its directory names no model; remove it by hand';
+    if (!this.origins.has(s.file.sha)) return 'its blob is not in the repository or the work tree; `gitctx cache prune` removes the file';
+    const facts = this.models.get(s.file.modelDir);
+    if (facts?.chunker === undefined || facts.dims === undefined) {
+      return `the model cannot be used here${facts?.unavailable !== undefined ? ` (${facts.unavailable})` : ''}`;
+    }
+    return undefined;
+  }
+
+  private async repairFile(s: FileState, content: Buffer, options: RepairOptions, report: RepairReport): Promise<void> {
+    const model = s.file.model as string;
+    const facts = this.models.get(s.file.modelDir) as VerifyModel & { chunker: ChunkerOptions; dims: number };
+    const signature = chunkerSignature(facts.chunker);
+    const chunks = chunkText(content.toString('utf8'), facts.chunker);
+    if (chunks.length === 0) {
+      report.failed.push({ path: s.display, reason: 'the blob has no text to embed (gitctx index never caches it); remove the file' });
+      return;
+    }
+    // The index's vector for a chunk counts only when the chunk is the same text at the same lines.
+    const spanKey = (start: number, end: number, text: string) => `${start}:${end}:${text}`;
+    const indexed = new Map<string, Float32Array>();
+    for (const c of s.wrongVectors ? [] : await options.indexedChunks(model, signature, s.file.sha)) {
+      if (c.vector.length === facts.dims && c.vector.every(Number.isFinite)) indexed.set(spanKey(c.startLine, c.endLine, c.text), c.vector);
+    }
+    const vectors = chunks.map((c) => indexed.get(spanKey(c.startLine, c.endLine, c.text)));
+    const missing = vectors.flatMap((v, i) => (v === undefined ? [i] : []));
+    if (missing.length > 0) {
+      if (facts.provider === undefined) {
+        const why = facts.unavailable !== undefined ? ` (${facts.unavailable})` : '';
+        report.failed.push({ path: s.display, reason: `${missing.length} of ${chunks.length} chunks are not in the index, and the model cannot be called here${why}` });
+        return;
+      }
+      const signal = this.options.signal;
+      const fresh = await facts.provider.embed(
+        missing.map((i) => (chunks[i] as Chunk).text),
+        signal !== undefined ? { signal } : {},
+      );
+      missing.forEach((chunkIndex, k) => (vectors[chunkIndex] = fresh.vectors[k]));
+      report.tokens += fresh.tokens;
+      report.cost_usd += fresh.costUsd;
+    }
+    // What `gitctx index` records, from the chunks alone, so the file is byte for byte the one indexing writes.
+    const tokens = chunks.reduce((n, c) => n + c.tokens, 0);
+    const cache = new EmbeddingCache({ dir: this.options.dir, model, dims: facts.dims, chunker: signature, ...(options.encoding ? { encoding: options.encoding } : {}) });
+    await cache.set(
+      s.file.sha,
+      chunks.map((chunk, i) => ({
+        vector: vectors[i] as Float32Array,
+        startLine: chunk.startLine,
+        endLine: chunk.endLine,
+        tokens: chunk.tokens,
+        chunkHash: chunk.hash,
+      })),
+      { tokens, costUsd: (tokens * (facts.provider?.usdPerMillionTokens ?? 0)) / 1e6 },
+    );
+    report.repaired.push({ path: s.display, from_index: chunks.length - missing.length, embedded: missing.length });
+    report.from_index_chunks += chunks.length - missing.length;
+    report.embedded_chunks += missing.length;
+  }
+
   report(): VerifyReport {
     const bad = [...this.invalid, ...this.states.filter((s) => s.bad !== undefined).map((s) => ({ path: s.display, reason: s.bad as string }))];
-    bad.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    bad.sort(byPath);
     const passed = this.pending().map((s) => s.display);
-    return { files: passed.length + bad.length, ok: passed.length, bad, warnings: this.warnings, reembedded: this.reembedded, passed };
+    return {
+      files: passed.length + bad.length,
+      ok: passed.length,
+      bad,
+      warnings: this.warnings,
+      reembedded: this.reembedded,
+      passed,
+      ...(this.repairReport !== undefined ? { repair: this.repairReport } : {}),
+    };
   }
 }
 
@@ -582,6 +761,7 @@ async function reembedFile(
   if (worst === undefined) return;
   report.max_deviation = Math.max(report.max_deviation ?? 0, worst.deviation);
   if (worst.deviation > limit) {
+    state.wrongVectors = true;
     const chunk = chunks[worst.index] as Chunk;
     state.bad =
       `re-embedding disagrees with the stored vectors: chunk ${worst.index} (lines ${chunk.startLine}-${chunk.endLine}) ` +

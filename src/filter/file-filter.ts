@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { LinguistAttributes } from '../git/attributes.js';
 import { UsageError } from '../errors.js';
 import { INCLUDE, skip } from './decision.js';
@@ -14,6 +15,12 @@ import {
 } from './rules.js';
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+
+/**
+ * Bumped whenever a rule changes what it decides (a new generated banner, another
+ * binary test): decisions remembered by an older filter are then made again.
+ */
+export const FILTER_VERSION = 1;
 
 /** The `.gitctx/` directory at the repository root holds gitctx's own files. */
 export const GITCTX_DIRECTORY = '.gitctx/';
@@ -43,6 +50,12 @@ export interface FileFilter {
   decidePath(candidate: PathCandidate, attributes?: LinguistAttributes): FilterDecision;
   /** Decides from the bytes, for files the path stage let through. */
   decideContent(path: string, content: Uint8Array, attributes?: LinguistAttributes): FilterDecision;
+  /**
+   * A short signature of everything besides a file's path and bytes that a decision
+   * about it depends on: the filter's version, its settings and the file's linguist
+   * attributes. A remembered decision holds only while this stays the same.
+   */
+  inputsOf(attributes?: LinguistAttributes): string;
 }
 
 /**
@@ -56,6 +69,7 @@ export function createFileFilter(options: FilterOptions = {}): FileFilter {
     throw new UsageError(`index.max_file_bytes must be a positive whole number of bytes, got ${String(maxFileBytes)}`);
   }
   const isExcluded = compileExcludes(options.exclude ?? []);
+  const settings = JSON.stringify([FILTER_VERSION, maxFileBytes, options.exclude ?? []]);
 
   return {
     maxFileBytes,
@@ -80,6 +94,10 @@ export function createFileFilter(options: FilterOptions = {}): FileFilter {
         return skip('generated');
       }
       return INCLUDE;
+    },
+    inputsOf(attributes = {}) {
+      const linguist = JSON.stringify([attributes.generated ?? null, attributes.vendored ?? null]);
+      return createHash('sha256').update(settings).update('\0').update(linguist).digest('hex').slice(0, 16);
     },
   };
 }

@@ -11,7 +11,7 @@
  */
 export { INCLUDE, SKIP_REASONS, skip, tallySkips } from './decision.js';
 export type { FilterDecision, SkipReason, SkipSummary } from './decision.js';
-export { DEFAULT_MAX_FILE_BYTES, GITCTX_DIRECTORY, createFileFilter } from './file-filter.js';
+export { DEFAULT_MAX_FILE_BYTES, FILTER_VERSION, GITCTX_DIRECTORY, createFileFilter } from './file-filter.js';
 export type { FileFilter, FilterOptions, PathCandidate } from './file-filter.js';
 export { compileExcludes } from './exclude.js';
 export {

@@ -18,7 +18,7 @@ export type { EntryKind, TreeEntry } from './tree.js';
 export { CatFileBlobReader, openBlobReader, readObjectSizes } from './blob-reader.js';
 export type { BlobContent, BlobReaderStats, BlobSource, ReadManyOptions } from './blob-reader.js';
 export { MemoryBlobSource } from './memory-blob-source.js';
-export { lastCommits, listHistory, resolveCommit } from './log.js';
+export { lastCommits, listHistory, listStashCommits, resolveCommit } from './log.js';
 export type { CommitInfo, HistoryBlob } from './log.js';
 export { hashFiles, listWorktreeChanges, readWorktreeFile } from './worktree.js';
 export type { WorktreeChanges, WorktreeFile } from './worktree.js';

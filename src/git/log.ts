@@ -195,3 +195,21 @@ export async function resolveCommit(repo: Repository, ref: string): Promise<stri
   if (result.exitCode !== 0 || sha === '') throw new UsageError(`unknown ref: ${ref} (no commit by that name)`);
   return sha;
 }
+
+/**
+ * The commit of every stash entry, newest first: refs/stash and its whole reflog
+ * (`stash@{0}`, `stash@{1}`, ...), since each entry is work set aside, not only the
+ * newest. A stash commit's parents hold the index and the untracked files of that
+ * entry, so walking its history reaches them too. Empty when nothing is stashed.
+ */
+export async function listStashCommits(repo: Repository): Promise<string[]> {
+  const tip = await runGit(repo.runner, repo.root, ['rev-parse', '--quiet', '--verify', 'refs/stash^{commit}'], { okExitCodes: [0, 1] });
+  const newest = tip.stdout.toString('utf8').trim();
+  if (tip.exitCode !== 0 || newest === '') return [];
+  const { stdout } = await runGit(repo.runner, repo.root, ['log', '--walk-reflogs', '--format=%H', 'refs/stash', '--']);
+  const entries = stdout
+    .toString('utf8')
+    .split('\n')
+    .filter((line) => /^[0-9a-f]{40,64}$/.test(line));
+  return [...new Set([newest, ...entries])];
+}

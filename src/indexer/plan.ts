@@ -36,15 +36,21 @@ function sameVersion(wanted: WantedFile, stored: StoredFile): boolean {
 
 /**
  * What to add and what to remove so the index holds exactly `wanted`. A file version whose
- * metadata changed (no longer HEAD, another introducing commit) is removed and added again:
- * its vectors come back from the cache at no cost, and rows are never updated in place.
+ * metadata changed (no longer HEAD, another introducing commit), or whose filter decision
+ * must be made again (`redecide`), is removed and added again: its vectors come back from
+ * the cache at no cost, and rows are never updated in place.
  */
-export function planIndex(wanted: readonly WantedFile[], stored: ReadonlyMap<string, StoredFile>, force = false): IndexPlan {
+export function planIndex(
+  wanted: readonly WantedFile[],
+  stored: ReadonlyMap<string, StoredFile>,
+  force = false,
+  redecide: ReadonlySet<string> = new Set(),
+): IndexPlan {
   const add: WantedFile[] = [];
   const keep = new Set<string>();
   for (const file of wanted) {
     const existing = stored.get(file.fileId);
-    if (!force && existing && sameVersion(file, existing)) keep.add(file.fileId);
+    if (!force && existing && sameVersion(file, existing) && !redecide.has(file.fileId)) keep.add(file.fileId);
     else add.push(file);
   }
   const remove = [...stored.keys()].filter((id) => !keep.has(id));

@@ -6,14 +6,14 @@ import { chunkerOptionsFor, chunkerSignature, chunkText, detectLanguage } from '
 import type { Chunk, ChunkerOptions } from '../chunk/index.js';
 import type { EmbeddingProvider } from '../embed/index.js';
 import { errnoCode, InterruptedError, NoIndexError } from '../errors.js';
-import { createFileFilter } from '../filter/index.js';
+import { createFileFilter, SKIP_REASONS } from '../filter/index.js';
 import type { FileFilter, SkipReason } from '../filter/index.js';
 import { openBlobReader, readWorktreeFile } from '../git/index.js';
 import type { LinguistAttributes, Repository } from '../git/index.js';
 import type { Settings } from '../config/index.js';
 import { printable } from '../format/text.js';
 import { IndexStore } from '../store/index-store.js';
-import type { IndexIdentity, StoredFile } from '../store/index-store.js';
+import type { IndexIdentity, IndexMeta, RememberedSkip, StoredFile } from '../store/index-store.js';
 import { collectFiles } from './collect.js';
 import { planIndex } from './plan.js';
 import type { WantedFile } from './plan.js';
@@ -130,13 +130,16 @@ export async function runIndex(options: IndexRunOptions): Promise<IndexSummary> 
     : await IndexStore.openForWrite(dbDir, identity, warn);
   try {
     const stored = store ? await store.storedFiles() : new Map<string, StoredFile>();
-    const knownSkips = options.force ? {} : (store?.previousMeta?.skipped_files ?? {});
+    const previous = options.force ? undefined : store?.previousMeta;
+    const inputsOf = (file: WantedFile) => filter.inputsOf(collected.attributes.get(file.path));
+    const knownSkips = rememberedSkips(previous, collected.wanted, inputsOf);
     const wanted = collected.wanted.filter((file) => {
-      const reason = knownSkips[file.fileId];
-      if (reason !== undefined) noteSkip(file.path, reason as SkipReason);
-      return reason === undefined;
+      const known = knownSkips[file.fileId];
+      if (known !== undefined) noteSkip(file.path, known.reason as SkipReason);
+      return known === undefined;
     });
-    const plan = planIndex(wanted, stored, options.force ?? false);
+    const usualInputs = filter.inputsOf();
+    const plan = planIndex(wanted, stored, options.force ?? false, staleDecisions(previous, wanted, stored, usualInputs, inputsOf));
     const previousBlobs = previousVersionsByPath(plan.remove, stored);
     if (store && !options.dryRun) await store.removeFiles(plan.remove);
 
@@ -167,7 +170,9 @@ export async function runIndex(options: IndexRunOptions): Promise<IndexSummary> 
         indexed_commit: repo.head,
         files: indexedFiles,
         chunks,
-        skipped_files: { ...pruneSkips(knownSkips, collected.wanted), ...run.contentSkips },
+        skipped_files: { ...knownSkips, ...run.contentSkips },
+        filter_inputs: usualInputs,
+        included_inputs: unusualInputs(wanted, run.contentSkips, usualInputs, inputsOf),
       });
     }
     return {
@@ -200,10 +205,67 @@ function previousVersionsByPath(removed: readonly string[], stored: ReadonlyMap<
   return byPath;
 }
 
-/** Keeps remembered skips only for file versions still wanted, so meta.json does not grow forever. */
-function pruneSkips(skips: Record<string, string>, wanted: readonly WantedFile[]): Record<string, string> {
-  const ids = new Set(wanted.map((f) => f.fileId));
-  return Object.fromEntries(Object.entries(skips).filter(([id]) => ids.has(id)));
+const REMEMBERED_REASONS: ReadonlySet<string> = new Set([...SKIP_REASONS, 'empty']);
+
+/**
+ * The remembered content skips that still hold: of a file version still wanted (so
+ * meta.json does not grow forever), decided with the filter inputs it has now (its
+ * attributes, the settings and the filter's version). Any other is decided again.
+ */
+function rememberedSkips(
+  previous: IndexMeta | undefined,
+  wanted: readonly WantedFile[],
+  inputsOf: (file: WantedFile) => string,
+): Record<string, RememberedSkip> {
+  const remembered = previous?.skipped_files ?? {};
+  const held: Record<string, RememberedSkip> = {};
+  for (const file of wanted) {
+    if (!Object.hasOwn(remembered, file.fileId)) continue;
+    const skip = remembered[file.fileId];
+    // A bare reason (an older gitctx) or a malformed entry says nothing of its inputs.
+    if (typeof skip !== 'object' || skip === null || typeof skip.inputs !== 'string' || typeof skip.reason !== 'string') continue;
+    if (REMEMBERED_REASONS.has(skip.reason) && skip.inputs === inputsOf(file)) held[file.fileId] = { reason: skip.reason, inputs: skip.inputs };
+  }
+  return held;
+}
+
+/**
+ * Indexed file versions whose content decision was made with other filter inputs than
+ * they have now (an attribute added or removed, a setting or the filter changed): they
+ * go through the filter again, their vectors from the cache. Without a record of the
+ * inputs (an index from an older gitctx) every one is decided again, once.
+ */
+function staleDecisions(
+  previous: IndexMeta | undefined,
+  wanted: readonly WantedFile[],
+  stored: ReadonlyMap<string, StoredFile>,
+  usualInputs: string,
+  inputsOf: (file: WantedFile) => string,
+): Set<string> {
+  const stale = new Set<string>();
+  if (previous === undefined) return stale;
+  const recorded = previous.included_inputs ?? {};
+  for (const file of wanted) {
+    if (!stored.has(file.fileId)) continue;
+    const before = Object.hasOwn(recorded, file.fileId) ? recorded[file.fileId] : previous.filter_inputs;
+    if (before !== inputsOf(file)) stale.add(file.fileId);
+  }
+  return stale;
+}
+
+/** The inputs of indexed files that differ from the usual ones (files with linguist attributes), for meta.json. */
+function unusualInputs(
+  wanted: readonly WantedFile[],
+  skips: Readonly<Record<string, RememberedSkip>>,
+  usualInputs: string,
+  inputsOf: (file: WantedFile) => string,
+): Record<string, string> {
+  const unusual: Record<string, string> = {};
+  for (const file of wanted) {
+    const inputs = inputsOf(file);
+    if (inputs !== usualInputs && !Object.hasOwn(skips, file.fileId)) unusual[file.fileId] = inputs;
+  }
+  return unusual;
 }
 
 interface IndexRunContext extends IndexRunOptions {
@@ -233,7 +295,7 @@ class IndexRun {
   embeddedChunks = 0;
   tokens = 0;
   costUsd = 0;
-  readonly contentSkips: Record<string, string> = {};
+  readonly contentSkips: Record<string, RememberedSkip> = {};
   readonly wouldEmbed: { path: string; chunks: number; tokens: number }[] = [];
   private filesDone = 0;
   private queue: QueuedChunk[] = [];
@@ -349,7 +411,7 @@ class IndexRun {
   }
 
   private skipContent(file: WantedFile, reason: SkipReason | 'empty'): void {
-    this.contentSkips[file.fileId] = reason;
+    this.contentSkips[file.fileId] = { reason, inputs: this.ctx.filter.inputsOf(this.ctx.attributes.get(file.path)) };
     this.ctx.noteSkip(file.path, reason);
   }
 

@@ -4,7 +4,7 @@ import * as lancedb from '@lancedb/lancedb';
 import type { Connection, Table } from '@lancedb/lancedb';
 import { DiskFullError, fromFsError, NoIndexError } from '../errors.js';
 import { readIndexMeta, sameIdentity, SCHEMA_VERSION, writeIndexMeta } from './meta.js';
-import type { IndexIdentity, IndexMeta } from './meta.js';
+import type { IndexIdentity, IndexMeta, RememberedSkip } from './meta.js';
 import { CHUNKS_TABLE, chunksSchema, QUERY_CACHE_TABLE, queryCacheSchema, rowsToArrow } from './schema.js';
 import type { ChunkRow } from './schema.js';
 
@@ -25,6 +25,14 @@ export interface StoredFile {
   uncommitted: boolean;
   commitSha: string | null;
   chunks: number;
+}
+
+/** One stored chunk of a blob, with its vector. */
+export interface BlobChunk {
+  startLine: number;
+  endLine: number;
+  text: string;
+  vector: Float32Array;
 }
 
 /** A chunk found by a search, with its score in the search's own units. */
@@ -243,6 +251,19 @@ export class IndexStore {
     return files;
   }
 
+  /**
+   * The chunks stored for a blob (under any of its paths), with their vectors exactly
+   * as stored: what `cache verify --repair` rewrites a damaged cache file from.
+   */
+  async chunksOfBlob(blobSha: string): Promise<BlobChunk[]> {
+    const rows = (await this.table
+      .query()
+      .where(`blob_sha = ${quote(blobSha)}`)
+      .select(['start_line', 'end_line', 'content', 'vector'])
+      .toArray()) as (Pick<ChunkRow, 'start_line' | 'end_line' | 'content'> & { vector: Iterable<number> })[];
+    return rows.map((row) => ({ startLine: row.start_line, endLine: row.end_line, text: row.content, vector: Float32Array.from(row.vector) }));
+  }
+
   async removeFiles(fileIds: readonly string[]): Promise<void> {
     for (let i = 0; i < fileIds.length; i += DELETE_BATCH_IDS) {
       const group = fileIds.slice(i, i + DELETE_BATCH_IDS);
@@ -372,4 +393,4 @@ async function wipe(dir: string): Promise<void> {
 }
 
 export { readIndexMeta };
-export type { IndexIdentity, IndexMeta };
+export type { IndexIdentity, IndexMeta, RememberedSkip };

@@ -23,8 +23,17 @@ export interface IndexMeta {
   /** Files and chunks in the index after the last complete run, so `status` needs no database. */
   files?: number;
   chunks?: number;
-  /** File versions the content stage left out, by file id, so no-op runs need not read them again. */
-  skipped_files?: Record<string, string>;
+  /**
+   * File versions the content stage left out, by file id, so no-op runs need not read
+   * them again; each with the filter inputs it was decided with (FileFilter.inputsOf),
+   * so a change of attributes, settings or filter decides it again. Older versions wrote
+   * a bare reason, which is decided again.
+   */
+  skipped_files?: Record<string, RememberedSkip | string>;
+  /** The filter inputs of files without linguist attributes when the indexed files were decided. */
+  filter_inputs?: string;
+  /** Indexed file versions decided with other inputs than `filter_inputs` (their attributes), by file id. */
+  included_inputs?: Record<string, string>;
   /**
    * The table's version when this file was written. A run that changed the table but
    * stopped before its commit (kill -9, Ctrl+C, a full disk) leaves a newer version: its
@@ -32,6 +41,12 @@ export interface IndexMeta {
    * even when it has nothing to add, or text search ranks with stale statistics.
    */
   table_version?: number;
+}
+
+/** A content-stage skip and the filter inputs it was decided with. */
+export interface RememberedSkip {
+  reason: string;
+  inputs: string;
 }
 
 export type IndexIdentity = Pick<IndexMeta, 'model' | 'dims' | 'chunker'>;

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { GitctxError, InterruptedError, UsageError } from '../../errors.js';
-import type { CacheStats, PruneReport, VerifyModel, VerifyReport } from '../../cache/index.js';
+import type { CacheStats, IndexedChunk, PruneReport, VerifyModel, VerifyReport } from '../../cache/index.js';
 import type { EmbeddingProvider } from '../../embed/index.js';
+import type { IndexStore as Store } from '../../store/index-store.js';
 import type { CommandContext } from '../context.js';
 import { formatBytes } from '../progress.js';
 
@@ -16,6 +17,7 @@ export function cacheCommand(): Command {
 Examples:
   gitctx cache stats                 files and bytes per model and encoding
   gitctx cache verify --reembed 20   check every file, and re-embed 20 random blobs
+  gitctx cache verify --repair       rewrite bad files, from the index's vectors where it has them
   gitctx cache prune --dry-run       list the files of blobs git can no longer reach`,
     );
   for (const sub of [statsCommand(), verifyCommand(), pruneCommand()]) cache.addCommand(sub.exitOverride());
@@ -100,6 +102,7 @@ function describeStats(stats: CacheStats): string {
 interface VerifyFlags {
   json?: boolean;
   reembed?: string;
+  repair?: boolean;
   verbose?: boolean;
 }
 
@@ -108,6 +111,7 @@ function verifyCommand(): Command {
     .description('check every cache file: checksum, header, shape, metadata and spans against the repository')
     .option('--json', 'print one JSON document')
     .option('--reembed <n>', 're-embed n random blobs and compare vectors by cosine (catches well-formed files with wrong vectors)', '0')
+    .option('--repair', 'rewrite the bad files: from the vectors in the search index where it has them, re-embedding only the rest')
     .option('-v, --verbose', 'also list the files that passed')
     .addHelpText(
       'after',
@@ -120,8 +124,15 @@ API model it costs tokens. A file fails when any chunk's fresh vector has cosine
 below 0.999 to the stored one (local-v1, which is deterministic) or below 0.99
 (API models, whose answers vary slightly from call to call).
 
+--repair rewrites each bad file of a blob in the repository, as \`gitctx index\` would:
+chunks whose vectors the search index (.gitctx/db) holds cost nothing; only the
+others are embedded (tokens, for an API model). It waits for a running
+\`gitctx index\`, and exits 1 only when a bad file could not be rewritten (a file
+of a blob git no longer has is \`gitctx cache prune\`'s business).
+
 Examples:
   gitctx cache verify
+  gitctx cache verify --repair
   gitctx cache verify --reembed 20
   gitctx cache verify --json | jq -r '.bad[].path'`,
     )
@@ -148,7 +159,15 @@ async function runVerify(flags: VerifyFlags): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   let report: VerifyReport;
+  // Repairing writes cache files, so it waits for an index run as prune does.
+  let lock: { release(): Promise<void> } | undefined;
+  const index = flags.repair ? indexedVectors(join(context.gitctxDir, 'db')) : undefined;
   try {
+    if (flags.repair) {
+      const { ensureGitctxDir, lockIndex } = await import('../context.js');
+      await ensureGitctxDir(context.gitctxDir);
+      lock = await lockIndex(context.gitctxDir, { quiet: flags.json === true, signal: controller.signal });
+    }
     report = await verifyCache({
       repo: context.repo,
       dir: join(context.gitctxDir, 'embeddings'),
@@ -156,14 +175,48 @@ async function runVerify(flags: VerifyFlags): Promise<void> {
       reembed,
       signal: controller.signal,
       onProgress: (phase, done, total) => status.update(`${phase} ${done}/${total}`),
+      ...(index ? { repair: { indexedChunks: index.chunks, encoding: context.resolved.settings.cache.encoding } } : {}),
     });
   } finally {
     status.done();
+    await index?.close();
+    await lock?.release();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
   process.stdout.write(flags.json ? `${JSON.stringify(verifyDocument(report))}\n` : describeVerify(report, flags.verbose === true));
-  if (report.bad.length > 0) throw new CacheVerifyError(report.bad, report.files);
+  if (report.repair !== undefined) {
+    if (report.repair.failed.length > 0) throw new CacheVerifyError(report.repair.failed, report.files, { repaired: true });
+  } else if (report.bad.length > 0) {
+    throw new CacheVerifyError(report.bad, report.files);
+  }
+}
+
+/**
+ * The search index's vectors of a blob, for repairs: the database is opened once, on
+ * first use, and only trusted when it was built with the model and chunker asked about.
+ * No database, or an unreadable one, holds nothing: every chunk is then embedded.
+ */
+function indexedVectors(dbDir: string): { chunks(model: string, chunker: string, blobSha: string): Promise<IndexedChunk[]>; close(): Promise<void> } {
+  let opened: Promise<Store | undefined> | undefined;
+  const open = async (): Promise<Store | undefined> => {
+    const [{ IndexStore }, { NoIndexError }] = await Promise.all([import('../../store/index-store.js'), import('../../errors.js')]);
+    return IndexStore.openForRead(dbDir).catch((err: unknown) => {
+      if (err instanceof NoIndexError) return undefined;
+      throw err;
+    });
+  };
+  return {
+    async chunks(model, chunker, blobSha) {
+      const store = await (opened ??= open());
+      const meta = store?.previousMeta;
+      if (store === undefined || meta?.model !== model || meta.chunker !== chunker) return [];
+      return store.chunksOfBlob(blobSha);
+    },
+    async close() {
+      (await opened?.catch(() => undefined))?.close();
+    },
+  };
 }
 
 /**
@@ -218,11 +271,22 @@ function describeVerify(report: VerifyReport, verbose: boolean): string {
     lines.push(`re-embedded ${r.blobs.length} blobs (${r.chunks} chunks), largest deviation (1 - cosine) ${formatDeviation(r.max_deviation)}:`);
     for (const path of r.files) lines.push(`      ${path}`);
   }
+  const repair = report.repair;
+  if (repair !== undefined) {
+    for (const f of repair.repaired) lines.push(`fixed ${f.path}: ${f.from_index} chunks from the index, ${f.embedded} re-embedded`);
+    for (const f of repair.failed) lines.push(`left  ${f.path}: ${f.reason}`);
+  }
   lines.push(
     report.files === 0
       ? 'no cache files to verify'
       : `verified ${report.files} cache files: ${report.ok} ok, ${report.bad.length} bad${report.warnings.length > 0 ? `, ${report.warnings.length} warnings` : ''}`,
   );
+  if (repair !== undefined && report.bad.length > 0) {
+    lines.push(
+      `repaired ${repair.repaired.length} of ${report.bad.length} bad files: ${repair.from_index_chunks} chunks from the index, ` +
+        `${repair.embedded_chunks} re-embedded (${repair.tokens} tokens)`,
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -238,16 +302,20 @@ interface PruneFlags {
 
 function pruneCommand(): Command {
   return new Command('prune')
-    .description('remove cache files of blobs no indexed ref and no worktree can reach; report the bytes freed')
+    .description('remove cache files of blobs no indexed ref, worktree or stash entry can reach; report the bytes freed')
     .option('--dry-run', 'list what would be removed; remove nothing')
     .option('--json', 'print one JSON document')
     .addHelpText(
       'after',
       `
-Kept: blobs reachable from index.refs (default HEAD) and from the HEAD of every
-worktree (their whole history), and the uncommitted files of every worktree.
-Removed: every other cache file, in every model directory, and temp files left by
-interrupted runs. Waits for a running \`gitctx index\`. Refuses a shallow clone,
+Kept: the blobs of
+  - every commit reachable from index.refs (default HEAD): the whole history;
+  - every commit reachable from the HEAD of every worktree (linked ones too);
+  - every stash entry (refs/stash and its reflog), with its index and untracked files;
+  - the uncommitted files of every worktree, tracked or not (what --worktree indexes).
+Removed: every other cache file, in every model directory (other models' too), and
+temp files left by interrupted runs. Branches and tags not in index.refs do not
+keep their blobs unless a worktree has them checked out. Waits for a running \`gitctx index\`. Refuses a shallow clone,
 whose missing history would make teammates' cache files look unused.
 Commit the removals like any other change to .gitctx/embeddings.
 
