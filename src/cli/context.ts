@@ -52,19 +52,15 @@ export async function providerFor({ resolved }: CommandContext): Promise<Embeddi
  * A lock file that is committed to the repository is nobody's: it is taken over with a
  * warning instead of waited for.
  */
-export async function lockIndex(
-  gitctxDir: string,
-  options: { quiet?: boolean; signal?: AbortSignal; repo?: Repository } = {},
-): Promise<HeldLock> {
-  const workspace = new Workspace(dirname(gitctxDir));
+export async function lockIndex(repo: Repository, options: { quiet?: boolean; signal?: AbortSignal } = {}): Promise<HeldLock> {
+  const workspace = new Workspace(repo.root);
   const shown = workspace.display(workspace.lockFile);
   const say = (line: string) => {
     if (!options.quiet) process.stderr.write(`gitctx: ${line}\n`);
   };
-  const { repo } = options;
   return acquireIndexLock(workspace.lockFile, {
     ...(options.signal ? { signal: options.signal } : {}),
-    ...(repo ? { isCommitted: () => isTracked(repo, `.gitctx/index.lock`) } : {}),
+    isCommitted: () => isTracked(repo, `.gitctx/index.lock`),
     onCommittedLock: (holder) =>
       say(
         `${shown} is committed to the repository (${describeHolder(holder)}), so it is no running gitctx; taking it over. ` +

@@ -166,7 +166,7 @@ async function runVerify(flags: VerifyFlags): Promise<void> {
     if (flags.repair) {
       const { ensureGitctxDir, lockIndex } = await import('../context.js');
       await ensureGitctxDir(context.gitctxDir);
-      lock = await lockIndex(context.gitctxDir, { quiet: flags.json === true, signal: controller.signal });
+      lock = await lockIndex(context.repo, { quiet: flags.json === true, signal: controller.signal });
     }
     report = await verifyCache({
       repo: context.repo,
@@ -348,7 +348,7 @@ async function runPrune(flags: PruneFlags): Promise<void> {
     report = exists ? await pruneCache(options) : { dry_run: flags.dryRun === true, files: 0, bytes: 0, kept: 0, removed: [], warnings: [] };
   } else {
     await ensureGitctxDir(context.gitctxDir);
-    const lock = await lockIndex(context.gitctxDir, { repo: context.repo });
+    const lock = await lockIndex(context.repo);
     try {
       report = await pruneCache(options);
     } finally {

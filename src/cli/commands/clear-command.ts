@@ -80,7 +80,7 @@ async function runClear(flags: ClearFlags): Promise<void> {
   const what = targets.map(describe).join(', ');
   if (!flags.yes) await confirmRemoval(what);
 
-  const lock = await lockIndex(gitctxDir, { repo });
+  const lock = await lockIndex(repo);
   const lines: string[] = [];
   let total = 0;
   try {

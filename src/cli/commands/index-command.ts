@@ -82,7 +82,7 @@ async function runIndexCommand(flags: IndexFlags): Promise<void> {
       await confirmHistory(estimate);
     }
     await ensureGitctxDir(context.gitctxDir);
-    const lock = await lockIndex(context.gitctxDir, { quiet, signal: controller.signal, repo: context.repo });
+    const lock = await lockIndex(context.repo, { quiet, signal: controller.signal });
     let summary: IndexSummary;
     try {
       await replaceUnusableDb(context.workspace, warn);
