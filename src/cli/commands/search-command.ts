@@ -59,6 +59,9 @@ async function runSearchCommand(words: string[], flags: SearchFlags): Promise<vo
   const minScore = parseNumber('--min-score', flags.minScore, false);
   const query = words.length > 0 ? words.join(' ') : await readStdin();
   if (query.trim() === '') throw new UsageError('empty query: pass it as arguments or on stdin');
+  // Checked before the index is opened, so a bad pattern is a usage error even where there is none.
+  const { compilePathFilter } = await import('../../search/path-filter.js');
+  compilePathFilter(flags.path ?? []);
 
   const [{ openContext, providerFor }, { Searcher }, { formatters, shouldColor }] = await Promise.all([
     import('../context.js'),
