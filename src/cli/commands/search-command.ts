@@ -63,7 +63,7 @@ async function runSearchCommand(words: string[], flags: SearchFlags): Promise<vo
   const { compilePathFilter } = await import('../../search/path-filter.js');
   compilePathFilter(flags.path ?? []);
 
-  const [{ openContext, providerFor }, { Searcher }, { formatters, shouldColor }] = await Promise.all([
+  const [{ openContext, providerFor }, { Searcher }, { formatters, printable, shouldColor }] = await Promise.all([
     import('../context.js'),
     import('../../search/search.js'),
     import('../../format/index.js'),
@@ -84,7 +84,7 @@ async function runSearchCommand(words: string[], flags: SearchFlags): Promise<vo
     });
     const format = (flags.format as typeof settings.format | undefined) ?? settings.format;
     await formatters[format](response, process.stdout, { color: shouldColor(process.stdout, process.env) });
-    if (response.results.length === 0) process.stderr.write(`gitctx: no results for ${JSON.stringify(response.query)}\n`);
+    if (response.results.length === 0) process.stderr.write(`gitctx: no results for ${printable(JSON.stringify(response.query))}\n`);
   } finally {
     searcher.close();
   }
