@@ -3,6 +3,7 @@ import { cacheStats, modelDirName } from './cache/index.js';
 import type { Repository } from './git/index.js';
 import { readIndexMeta } from './store/meta.js';
 import { formatBytes } from './cli/progress.js';
+import { printable } from './format/printable.js';
 
 /** The `status --json` document (shared/DESIGN.md). */
 export interface StatusReport {
@@ -44,7 +45,7 @@ export function describeStatus(r: StatusReport): string {
       : '';
   return [
     `indexed commit: ${short(r.indexed_commit)}${r.stale ? ` (stale: HEAD is ${short(r.head)}; run \`gitctx index\`)` : ' (up to date)'}`,
-    `model:          ${r.model ?? 'none: run `gitctx index`'}${r.dims !== null ? ` (${r.dims} dims)` : ''}`,
+    `model:          ${r.model === null ? 'none: run `gitctx index`' : printable(r.model)}${r.dims !== null ? ` (${r.dims} dims)` : ''}`,
     `files:          ${r.files}`,
     `chunks:         ${r.chunks}`,
     `cache:          ${r.cache.files} files, ${formatBytes(r.cache.bytes)}${ratio}`,

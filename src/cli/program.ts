@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, exitCodeOf, GitctxError } from '../errors.js';
+import { printable } from '../format/printable.js';
 import { packageVersion } from '../version.js';
 import { cacheCommand } from './commands/cache-command.js';
 import { clearCommand } from './commands/clear-command.js';
@@ -37,8 +38,9 @@ export function reportError(err: unknown): number {
   const message = err instanceof Error ? err.message : String(err);
   // Our own errors say what happened; anything else is a bug or an environment failure.
   const prefix = err instanceof GitctxError || code !== ExitCode.unexpected ? '' : 'unexpected error: ';
-  process.stderr.write(`gitctx: ${prefix}${firstLine(message)}\n`);
-  if (process.env.GITCTX_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  // Messages quote paths, refs and settings values from the repository.
+  process.stderr.write(`gitctx: ${prefix}${printable(firstLine(message))}\n`);
+  if (process.env.GITCTX_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${printable(err.stack, true)}\n`);
   return code;
 }
 

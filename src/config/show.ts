@@ -3,6 +3,7 @@ import { settingDoc } from './docs.js';
 import { envVariableFor, settingValue } from './resolve.js';
 import type { ResolvedSettings, SettingSource } from './resolve.js';
 import { SECRET_KEYS, SETTING_KEYS } from './schema.js';
+import { printable } from '../format/printable.js';
 
 /** A value as it may be shown: secrets masked (first and last three characters), nothing else changed. */
 export function shownValue(key: string, value: unknown): unknown {
@@ -87,7 +88,8 @@ export function fileEntries(values: ReadonlyMap<string, unknown>, source: 'repo'
 
 /** `key  value  source` in aligned columns; an unset optional key shows `(unset)` so every row has three. */
 export function formatSettingsTable(entries: readonly SettingEntry[]): string {
-  const rows = entries.map((entry) => [entry.key, formatValue(entry.value) ?? '(unset)', entry.source] as const);
+  // Values come from settings files a cloned repository writes: neutralised, one line each.
+  const rows = entries.map((entry) => [entry.key, printable(formatValue(entry.value) ?? '(unset)'), entry.source] as const);
   const keyWidth = Math.max(0, ...rows.map(([key]) => key.length));
   const valueWidth = Math.max(0, ...rows.map(([, value]) => value.length));
   return rows.map(([key, value, source]) => `${key.padEnd(keyWidth)}  ${value.padEnd(valueWidth)}  ${source}\n`).join('');

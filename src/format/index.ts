@@ -24,7 +24,8 @@
  * Colour: only when `options.color`, which callers set from `shouldColor(stdout,
  * env)`; mcp and json never colour. Without colour no output holds an escape
  * sequence, not even one taken from a file: control characters in paths, authors,
- * messages and code print as their Unicode pictures (␛) in terse, verbose and mcp;
+ * messages and code print as their Unicode pictures (␛) in terse, verbose and mcp
+ * (printable.ts, the one neutraliser every print path of repository text uses);
  * json keeps them exact, as JSON escapes (\u001b).
  */
 import { formatJson } from './json.js';
@@ -46,4 +47,5 @@ export { shouldColor } from './color.js';
 export { toJsonShape } from './json.js';
 export type { SearchJson, SearchResultJson } from './json.js';
 export { renderMcpMarkdown } from './mcp.js';
+export { printable } from './printable.js';
 export type { Highlighter } from './highlight/index.js';

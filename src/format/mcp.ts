@@ -1,7 +1,8 @@
 import { stringify } from 'yaml';
 
 import type { SearchResponse, SearchResult } from '../search/types.js';
-import { commitDay, fenceFor, formatScore, printable, quote, shortSha } from './text.js';
+import { printable } from './printable.js';
+import { commitDay, fenceFor, formatScore, quote, shortSha } from './text.js';
 import type { FormatOutput } from './types.js';
 
 /**

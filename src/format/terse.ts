@@ -1,7 +1,8 @@
 import type { SearchResponse, SearchResult } from '../search/types.js';
 import type { Palette } from './color.js';
 import { palette } from './color.js';
-import { MESSAGE_CHARS, commitDay, firstChars, formatScore, printable, quote, shortSha } from './text.js';
+import { printable } from './printable.js';
+import { MESSAGE_CHARS, commitDay, firstChars, formatScore, quote, shortSha } from './text.js';
 import type { FormatOutput, FormatOptions } from './types.js';
 
 /** Marks a result whose file version is the one at HEAD (or in the work tree). */

@@ -43,35 +43,6 @@ export function quote(text: string): string {
   return `"${text.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
-/**
- * Repository text (paths, authors, messages, code) made safe to print: control
- * characters become their visible Unicode pictures (ESC shows as ␛, CR as ␍), so a
- * file can neither send escape sequences to the terminal nor overwrite or hide
- * what is printed, and a newline in a path cannot split a one-line result.
- * Tab stays; newline stays only where the text is multi-line by nature (code).
- */
-export function printable(text: string, keepNewlines = false): string {
-  let out = '';
-  let plainFrom = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    const replacement = pictureOf(code, keepNewlines);
-    if (replacement === undefined) continue;
-    out += text.slice(plainFrom, i) + replacement;
-    plainFrom = i + 1;
-  }
-  return plainFrom === 0 ? text : out + text.slice(plainFrom);
-}
-
-function pictureOf(code: number, keepNewlines: boolean): string | undefined {
-  if (code === 0x09 || (code === 0x0a && keepNewlines)) return undefined;
-  if (code < 0x20) return String.fromCharCode(0x2400 + code);
-  if (code === 0x7f) return '\u2421';
-  // C1 controls: 0x9b alone is a CSI to many terminals.
-  if (code >= 0x80 && code <= 0x9f) return '\ufffd';
-  return undefined;
-}
-
 /** The shortest backtick fence (at least 3) longer than any backtick run in `text` (CommonMark). */
 export function fenceFor(text: string): string {
   let longest = 0;

@@ -4,7 +4,7 @@ import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/
 import type { CallToolResult, JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { packageVersion } from '../version.js';
 import { GitctxError, NotARepositoryError } from '../errors.js';
-import { renderMcpMarkdown, toJsonShape } from '../format/index.js';
+import { printable, renderMcpMarkdown, toJsonShape } from '../format/index.js';
 import { openRepository } from '../git/index.js';
 import { describeStatus } from '../status.js';
 import {
@@ -25,7 +25,8 @@ export interface GitctxServerOptions {
 }
 
 const logToStderr = (line: string) => {
-  process.stderr.write(`gitctx mcp: ${line}\n`);
+  // Log lines quote paths and errors from the repository; a stack keeps its line breaks.
+  process.stderr.write(`gitctx mcp: ${printable(line, true)}\n`);
 };
 
 /**

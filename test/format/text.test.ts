@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { commitDay, fenceFor, firstChars, formatScore, printable, quote, shortSha } from '../../src/format/text.js';
+import { printable } from '../../src/format/printable.js';
+import { commitDay, fenceFor, firstChars, formatScore, quote, shortSha } from '../../src/format/text.js';
 
 describe('formatScore', () => {
   it.each([
@@ -69,6 +70,11 @@ describe('printable', () => {
     expect(printable('a\x1b[31mb')).toBe('a␛[31mb');
     expect(printable('cr\rlf\nnul\x00del\x7f')).toBe('cr␍lf␊nul␀del␡');
     expect(printable('csi\x9b31m')).toBe('csi\ufffd31m');
+  });
+
+  it('shows bidirectional overrides and isolates as U+FFFD', () => {
+    expect(printable('a\u202eb\u2066c\u2069d\u202a')).toBe('a\ufffdb\ufffdc\ufffdd\ufffd');
+    expect(printable('\u200f')).toBe('\u200f');
   });
 
   it('keeps newlines in multi-line text', () => {

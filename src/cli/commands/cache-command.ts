@@ -5,6 +5,7 @@ import type { CacheStats, IndexedChunk, PruneReport, VerifyModel, VerifyReport }
 import type { EmbeddingProvider } from '../../embed/index.js';
 import type { IndexStore as Store } from '../../store/index-store.js';
 import type { CommandContext } from '../context.js';
+import { printable } from '../../format/printable.js';
 import { formatBytes } from '../progress.js';
 
 /** Bytes for people: binary units, one decimal. */
@@ -84,7 +85,7 @@ function describeStats(stats: CacheStats): string {
   const rows = [
     ['model', 'encoding', 'files', 'bytes', 'uncompressed', 'ratio'],
     ...stats.groups.map((g) => [
-      g.model ?? `${g.modelDir} (not a model directory)`,
+      printable(g.model ?? `${g.modelDir} (not a model directory)`),
       g.encoding,
       String(g.files),
       formatBytes(g.bytes),
@@ -263,13 +264,13 @@ export function verifyDocument(report: VerifyReport): unknown {
 
 function describeVerify(report: VerifyReport, verbose: boolean): string {
   const lines: string[] = [];
-  if (verbose) for (const path of report.passed) lines.push(`ok    ${path}`);
-  for (const b of report.bad) lines.push(`bad   ${b.path}: ${b.reason}`);
-  for (const w of report.warnings) lines.push(`warn  ${w.path}: ${w.reason}`);
+  if (verbose) for (const path of report.passed) lines.push(`ok    ${printable(path)}`);
+  for (const b of report.bad) lines.push(`bad   ${printable(b.path)}: ${printable(b.reason)}`);
+  for (const w of report.warnings) lines.push(`warn  ${printable(w.path)}: ${printable(w.reason)}`);
   const r = report.reembedded;
   if (r.files.length > 0) {
     lines.push(`re-embedded ${r.blobs.length} blobs (${r.chunks} chunks), largest deviation (1 - cosine) ${formatDeviation(r.max_deviation)}:`);
-    for (const path of r.files) lines.push(`      ${path}`);
+    for (const path of r.files) lines.push(`      ${printable(path)}`);
   }
   const repair = report.repair;
   if (repair !== undefined) {
@@ -355,13 +356,13 @@ async function runPrune(flags: PruneFlags): Promise<void> {
       await lock.release();
     }
   }
-  for (const warning of report.warnings) process.stderr.write(`gitctx: warning: ${warning}\n`);
+  for (const warning of report.warnings) process.stderr.write(`gitctx: warning: ${printable(warning)}\n`);
   process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : describePrune(report));
 }
 
 function describePrune(report: PruneReport): string {
   const verb = report.dry_run ? 'would remove' : 'removed';
-  const lines = report.removed.map((r) => `${verb}  ${r.path}  ${formatBytes(r.bytes)}${r.reason === 'temporary' ? '  (temporary file)' : ''}`);
+  const lines = report.removed.map((r) => `${verb}  ${printable(r.path)}  ${formatBytes(r.bytes)}${r.reason === 'temporary' ? '  (temporary file)' : ''}`);
   const summary = `${report.files} files, ${formatBytes(report.bytes)} (${report.bytes} bytes); ${report.kept} cache files kept`;
   lines.push(report.dry_run ? `dry run: would prune ${summary}; nothing was removed` : `pruned ${summary}`);
   return `${lines.join('\n')}\n`;

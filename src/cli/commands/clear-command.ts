@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { lstatOrNull, measureTree, removeTree, Workspace } from '../../workspace/index.js';
 import { formatBytes } from '../progress.js';
 import { confirm } from '../confirm.js';
+import { printable } from '../../format/printable.js';
 
 interface ClearFlags {
   db?: boolean;
@@ -44,7 +45,7 @@ interface Target {
 }
 
 function describe(target: Pick<Target, 'name' | 'files' | 'bytes'>): string {
-  return `${target.name} (${target.files} files, ${formatBytes(target.bytes)})`;
+  return `${printable(target.name)} (${target.files} files, ${formatBytes(target.bytes)})`;
 }
 
 async function runClear(flags: ClearFlags): Promise<void> {
@@ -87,7 +88,7 @@ async function runClear(flags: ClearFlags): Promise<void> {
     for (const target of targets) {
       const removed = await removeTree(target.path);
       total += removed.bytes;
-      lines.push(`removed ${target.name}: ${removed.files} files, ${formatBytes(removed.bytes)} (${removed.bytes} bytes)`);
+      lines.push(`removed ${printable(target.name)}: ${removed.files} files, ${formatBytes(removed.bytes)} (${removed.bytes} bytes)`);
     }
   } finally {
     await lock.release();

@@ -10,6 +10,7 @@ import { Command } from 'commander';
 import type * as ConfigIndex from '../../config/index.js';
 import { maskSecret, redactSecrets } from '../../embed/mask.js';
 import { GitctxError, NotARepositoryError, UsageError } from '../../errors.js';
+import { printable } from '../../format/printable.js';
 
 type ConfigModule = typeof ConfigIndex;
 
@@ -34,8 +35,9 @@ class Output {
     process.stdout.write(this.mask(text));
   }
 
+  /** One line about what was done; it may quote a value from a settings file, so it is neutralised. */
   say(line: string): void {
-    process.stderr.write(`gitctx: ${this.mask(line)}\n`);
+    process.stderr.write(`gitctx: ${printable(this.mask(line))}\n`);
   }
 
   /** The error with its message masked; the entry point prints it. */
@@ -183,7 +185,7 @@ async function runGet(out: Output, key: string): Promise<void> {
   const resolved = await config.loadSettings(root === undefined ? {} : { repoRoot: root });
   const text = config.formatSettingValue(key, config.settingValue(resolved.settings, key));
   // Unset and optional: no output at all, so `$(gitctx config get KEY)` is simply empty.
-  if (text !== undefined) out.print(`${text}\n`);
+  if (text !== undefined) out.print(`${printable(text)}\n`);
 }
 
 async function runSet(out: Output, key: string, given: string, flags: ScopeFlags): Promise<void> {

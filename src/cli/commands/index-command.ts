@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { InterruptedError } from '../../errors.js';
+import { printable } from '../../format/printable.js';
 import type { IndexProgress, IndexRunOptions, IndexSummary } from '../../indexer/run.js';
 import { confirm } from '../confirm.js';
 import { formatDuration, formatUsd, statusLine } from '../progress.js';
@@ -50,7 +51,7 @@ async function runIndexCommand(flags: IndexFlags): Promise<void> {
   const context = await openContext();
   const provider = await providerFor(context);
   const quiet = flags.quiet === true;
-  const warn = (message: string) => process.stderr.write(`gitctx: warning: ${message}\n`);
+  const warn = (message: string) => process.stderr.write(`gitctx: warning: ${printable(message)}\n`);
   const status = statusLine(process.stderr, !quiet && !flags.json);
   const controller = new AbortController();
   const onSigint = () => controller.abort(new InterruptedError());
@@ -66,7 +67,7 @@ async function runIndexCommand(flags: IndexFlags): Promise<void> {
     signal: controller.signal,
     warn: quiet ? () => undefined : warn,
     onProgress: progressReporter(status),
-    ...(flags.verbose ? { onSkip: (path: string, reason: string) => process.stderr.write(`skip ${reason}: ${path}\n`) } : {}),
+    ...(flags.verbose ? { onSkip: (path: string, reason: string) => process.stderr.write(`skip ${reason}: ${printable(path)}\n`) } : {}),
   };
   try {
     if (flags.dryRun) {
@@ -141,7 +142,7 @@ function printDryRun(summary: IndexSummary, flags: IndexFlags): void {
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     return;
   }
-  for (const file of summary.would_embed ?? []) process.stdout.write(`${file.path}\t${file.chunks} chunks\t${file.tokens} tokens\n`);
+  for (const file of summary.would_embed ?? []) process.stdout.write(`${printable(file.path)}\t${file.chunks} chunks\t${file.tokens} tokens\n`);
   process.stdout.write(
     `would embed ${summary.embedded_chunks} chunks of ${summary.would_embed?.length ?? 0} files: ${summary.tokens} tokens, about ${formatUsd(summary.cost_usd)}; ` +
       `${summary.cache_hits} chunks already cached${describeSkips(summary.skipped)}\n`,

@@ -59,8 +59,11 @@ async function runSearchCommand(words: string[], flags: SearchFlags): Promise<vo
   const minScore = parseNumber('--min-score', flags.minScore, false);
   const query = words.length > 0 ? words.join(' ') : await readStdin();
   if (query.trim() === '') throw new UsageError('empty query: pass it as arguments or on stdin');
+  // Checked before the index is opened, so a bad pattern is a usage error even where there is none.
+  const { compilePathFilter } = await import('../../search/path-filter.js');
+  compilePathFilter(flags.path ?? []);
 
-  const [{ openContext, providerFor }, { Searcher }, { formatters, shouldColor }] = await Promise.all([
+  const [{ openContext, providerFor }, { Searcher }, { formatters, printable, shouldColor }] = await Promise.all([
     import('../context.js'),
     import('../../search/search.js'),
     import('../../format/index.js'),
@@ -81,7 +84,7 @@ async function runSearchCommand(words: string[], flags: SearchFlags): Promise<vo
     });
     const format = (flags.format as typeof settings.format | undefined) ?? settings.format;
     await formatters[format](response, process.stdout, { color: shouldColor(process.stdout, process.env) });
-    if (response.results.length === 0) process.stderr.write(`gitctx: no results for ${JSON.stringify(response.query)}\n`);
+    if (response.results.length === 0) process.stderr.write(`gitctx: no results for ${printable(JSON.stringify(response.query))}\n`);
   } finally {
     searcher.close();
   }
