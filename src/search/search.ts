@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import type { EmbeddingProvider } from '../embed/index.js';
-import { NoIndexError, UsageError } from '../errors.js';
+import { GitctxError, NoIndexError, UsageError } from '../errors.js';
 import { IndexStore } from '../store/index-store.js';
 import type { CandidateQuery, StoredChunk } from '../store/index-store.js';
 import { searchTextOf } from '../store/search-text.js';
 import { reciprocalRankFusion } from './fusion.js';
 import { groupResults } from './group.js';
 import { compilePathFilter } from './path-filter.js';
+import { pathPredicate, sqlString } from './where.js';
 import type { SearchMode, SearchResponse } from './types.js';
 
 export interface SearchOptions {
@@ -27,18 +28,23 @@ export interface SearchOptions {
  */
 export const VECTOR_NOISE_FLOOR = 0.05;
 
-/** Candidates fetched from each ranker before grouping and filtering by path. */
+/** Candidates fetched from each ranker before grouping (filters apply inside the query, not to these). */
 function candidateCount(options: SearchOptions): number {
-  const base = Math.max(50, options.limit * 5);
-  return options.paths && options.paths.length > 0 ? Math.max(base, 1000) : base;
+  return Math.max(50, options.limit * 5);
 }
 
-function whereClause(options: SearchOptions): string | undefined {
+/** The filters as one LanceDB predicate; `false` when the paths filter leaves nothing to search. */
+async function whereClause(options: SearchOptions, store: IndexStore): Promise<string | undefined | false> {
   const parts: string[] = [];
   if (options.headOnly) parts.push('is_head = true');
   if (options.language !== undefined) {
     if (!/^[a-z0-9+#._-]+$/i.test(options.language)) throw new UsageError(`--lang: not a language name: ${options.language}`);
-    parts.push(`language = '${options.language.toLowerCase()}'`);
+    parts.push(`language = ${sqlString(options.language.toLowerCase())}`);
+  }
+  if (options.paths !== undefined && options.paths.length > 0) {
+    const paths = pathPredicate(await store.distinctPaths(), compilePathFilter(options.paths));
+    if (paths === false) return false;
+    if (paths !== undefined) parts.push(paths);
   }
   return parts.length > 0 ? parts.join(' AND ') : undefined;
 }
@@ -56,44 +62,58 @@ export function validateQuery(query: string, provider: Pick<EmbeddingProvider, '
 /** An open index and the provider that embeds queries for it. Reused across queries by the MCP server. */
 export class Searcher {
   private constructor(
-    private readonly store: IndexStore,
+    private store: IndexStore,
     private readonly provider: EmbeddingProvider,
   ) {}
 
   /** Opens `.gitctx/db`; NoIndexError (exit 8) when there is none, or it was built with another model. */
   static async open(gitctxDir: string, provider: EmbeddingProvider): Promise<Searcher> {
-    const store = await IndexStore.openForRead(join(gitctxDir, 'db'));
-    if (store === undefined) throw new NoIndexError();
-    const meta = store.previousMeta;
-    if (meta && (meta.model !== provider.model || meta.dims !== provider.dims)) {
-      store.close();
-      throw new NoIndexError(
-        `the index was built with ${meta.model} (${meta.dims} dims) but model.embedding is ${provider.model}: run \`gitctx index\``,
-      );
-    }
-    return new Searcher(store, provider);
+    return new Searcher(await openStoreFor(join(gitctxDir, 'db'), provider), provider);
   }
 
   get model(): string {
     return this.provider.model;
   }
 
+  /**
+   * Runs one search. An index run that commits meanwhile may delete the table version
+   * this Searcher opened; then the search is run once more on the index as it is now.
+   */
   async search(options: SearchOptions): Promise<SearchResponse> {
+    try {
+      return await this.searchOnce(options);
+    } catch (err) {
+      if (err instanceof GitctxError || !(await this.reopenIfMoved())) throw err;
+      return this.searchOnce(options);
+    }
+  }
+
+  /** Moves to the index on disk if it is not the one open; false when nothing changed (the failure was not a commit's doing). */
+  private async reopenIfMoved(): Promise<boolean> {
+    const fresh = await openStoreFor(this.store.dir, this.provider);
+    if (fresh.tableName === this.store.tableName && (await fresh.version()) === (await this.store.version())) {
+      fresh.close();
+      return false;
+    }
+    this.store.close();
+    this.store = fresh;
+    return true;
+  }
+
+  private async searchOnce(options: SearchOptions): Promise<SearchResponse> {
     if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > 100) {
       throw new UsageError(`-n must be a whole number from 1 to 100, got ${options.limit}`);
     }
     const query = validateQuery(options.query, this.provider);
-    const where = whereClause(options);
+    const where = await whereClause(options, this.store);
+    if (where === false) return { query, mode: options.mode, model: this.provider.model, results: [] };
     const candidates: CandidateQuery = { limit: candidateCount(options), ...(where ? { where } : {}) };
     const floor = options.mode === 'vector' && options.minScore !== undefined ? options.minScore : VECTOR_NOISE_FLOOR;
     // The two rankers are independent: run them side by side.
-    const [vectorHits, textHits] = await Promise.all([
+    const [vector, text] = await Promise.all([
       options.mode === 'text' ? [] : this.vectorCandidates(query, candidates, floor),
       options.mode === 'vector' ? [] : this.store.textSearch(searchTextOf('', query), candidates),
     ]);
-    const inPaths = compilePathFilter(options.paths ?? []);
-    const vector = vectorHits.filter((c) => inPaths(c.path));
-    const text = textHits.filter((c) => inPaths(c.path));
 
     const ranked =
       options.mode === 'vector'
@@ -127,6 +147,20 @@ export class Searcher {
   close(): void {
     this.store.close();
   }
+}
+
+/** The index in `dbDir`, if it was built with the provider's model. */
+async function openStoreFor(dbDir: string, provider: EmbeddingProvider): Promise<IndexStore> {
+  const store = await IndexStore.openForRead(dbDir);
+  if (store === undefined) throw new NoIndexError();
+  const meta = store.previousMeta;
+  if (meta && (meta.model !== provider.model || meta.dims !== provider.dims)) {
+    store.close();
+    throw new NoIndexError(
+      `the index was built with ${meta.model} (${meta.dims} dims) but model.embedding is ${provider.model}: run \`gitctx index\``,
+    );
+  }
+  return store;
 }
 
 function chunkKey(chunk: StoredChunk): string {

@@ -1,11 +1,16 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DataType } from 'apache-arrow';
+import type { Schema } from 'apache-arrow';
 import * as lancedb from '@lancedb/lancedb';
 import type { Connection, Table } from '@lancedb/lancedb';
 import { DiskFullError, fromFsError, NoIndexError } from '../errors.js';
-import { readIndexMeta, sameIdentity, SCHEMA_VERSION, writeIndexMeta } from './meta.js';
+import { CHUNKS_TABLE, chunksTableFor, queryCacheTableOf, readIndexMeta, sameIdentity, SCHEMA_VERSION, writeIndexMeta } from './meta.js';
 import type { IndexIdentity, IndexMeta, RememberedSkip } from './meta.js';
-import { CHUNKS_TABLE, chunksSchema, QUERY_CACHE_TABLE, queryCacheSchema, rowsToArrow } from './schema.js';
+import { cleanupCutoff, DEFAULT_RETENTION } from './retention.js';
+import type { RetentionPolicy } from './retention.js';
+import { chunksSchema, queryCacheSchema, rowsToArrow } from './schema.js';
 import type { ChunkRow } from './schema.js';
 
 /** Rows buffered before one `add`: keeps table versions few and memory bounded. */
@@ -145,9 +150,13 @@ async function lanceWrite<T>(dir: string, write: () => Promise<T>): Promise<T> {
 }
 
 /**
- * The local search index: one LanceDB chunks table under `.gitctx/db`, plus meta.json.
- * Everything in it can be rebuilt from the embedding cache, so an unreadable or
- * mismatched database is wiped and rebuilt rather than repaired.
+ * The local search index: a LanceDB chunks table under `.gitctx/db`, plus meta.json,
+ * which names the table searches use. Everything in it can be rebuilt from the
+ * embedding cache, so an unreadable database is wiped and rebuilt rather than
+ * repaired. An index built another way (model, dims, chunker, schema) is not wiped:
+ * its replacement is built in a table of its own beside it, and meta.json moves to
+ * the new table only when that run commits, so a failed run leaves the old index
+ * answering searches.
  */
 export class IndexStore {
   private pending: ChunkRow[] = [];
@@ -156,6 +165,8 @@ export class IndexStore {
   private changed = false;
   /** Known once a read-only store is opened, so each query does not list the indexes again. */
   private textIndexed: boolean | undefined;
+  /** Distinct paths in the table, for path filters; read once per read-only store. */
+  private paths: Promise<string[]> | undefined;
 
   private constructor(
     private readonly db: Connection,
@@ -163,40 +174,91 @@ export class IndexStore {
     readonly dir: string,
     readonly previousMeta: IndexMeta | undefined,
     private readonly dims: number,
+    /** The LanceDB table this store reads and writes. */
+    readonly tableName: string,
+    private readonly retention: RetentionPolicy = DEFAULT_RETENTION,
   ) {}
 
   /**
-   * Opens the database for writing. A database built another way (model, dims, chunker,
-   * schema) or without metadata is wiped; an unreadable one too: the cache rebuilds it.
+   * Opens the database for writing. An index built the same way is reopened. One
+   * built another way stays in use until this run commits: the new one is built (or
+   * an interrupted build of it resumed) in its own table. With no usable index at all
+   * (none, no metadata, unreadable) the database is wiped and built afresh.
    */
-  static async openForWrite(dir: string, identity: IndexIdentity, warn: (message: string) => void): Promise<IndexStore> {
+  static async openForWrite(
+    dir: string,
+    identity: IndexIdentity,
+    warn: (message: string) => void,
+    options: { retention?: RetentionPolicy } = {},
+  ): Promise<IndexStore> {
     const meta = await readIndexMeta(dir);
-    if (!sameIdentity(meta, identity)) {
-      if (meta !== undefined) {
-        warn(`index was built with ${meta.model} (${meta.dims} dims); rebuilding it for ${identity.model} from the cache`);
+    const current = meta?.table ?? CHUNKS_TABLE;
+    if (meta !== undefined && sameIdentity(meta, identity)) {
+      let db: Connection | undefined;
+      try {
+        db = await connectDb(dir);
+        const table = await db.openTable(current);
+        await table.countRows();
+        const store = new IndexStore(db, table, dir, meta, identity.dims, current, options.retention);
+        // A run stopped between its writes and its commit left the table newer than meta.json says.
+        store.changed = meta.table_version !== (await table.version());
+        return store;
+      } catch (err) {
+        db?.close();
+        warn(`index database unreadable (${firstLine(err)}); rebuilding it from the cache`);
+        return IndexStore.buildAfresh(dir, identity, options);
       }
-      await wipe(dir);
-      const db = await connectDb(dir);
-      const table = await lanceWrite(dir, () => db.createEmptyTable(CHUNKS_TABLE, chunksSchema(identity.dims)));
-      // Identity first, so a run killed before its end still leaves a database we can trust.
-      const fresh: IndexMeta = { schema_version: SCHEMA_VERSION, ...identity, indexed_commit: null, updated_at: new Date().toISOString() };
-      await writeIndexMeta(dir, fresh);
-      return new IndexStore(db, table, dir, undefined, identity.dims);
     }
-    let db: Connection | undefined;
+    if (meta !== undefined && (await tableExists(dir, current))) {
+      warn(
+        `index was built with ${meta.model} (${meta.dims} dims); building one for ${identity.model} from the cache ` +
+          '(searches use the old one until it is done)',
+      );
+      return IndexStore.openReplacement(dir, identity, options);
+    }
+    return IndexStore.buildAfresh(dir, identity, options);
+  }
+
+  /** No index worth keeping: wipe, create, and record the identity first, so a killed first run still leaves one to resume. */
+  private static async buildAfresh(dir: string, identity: IndexIdentity, options: { retention?: RetentionPolicy }): Promise<IndexStore> {
+    await wipe(dir);
+    const db = await connectDb(dir);
+    const table = await lanceWrite(dir, () => db.createEmptyTable(CHUNKS_TABLE, chunksSchema(identity.dims)));
+    const fresh: IndexMeta = { schema_version: SCHEMA_VERSION, ...identity, indexed_commit: null, updated_at: new Date().toISOString() };
+    await writeIndexMeta(dir, fresh);
+    return new IndexStore(db, table, dir, undefined, identity.dims, CHUNKS_TABLE, options.retention);
+  }
+
+  /**
+   * The table a new identity is built in, beside the index in use. Its name is derived
+   * from the identity, so a run that failed or was killed leaves rows the next run with
+   * the same settings picks up; anything unusable there is dropped and started again.
+   */
+  private static async openReplacement(dir: string, identity: IndexIdentity, options: { retention?: RetentionPolicy }): Promise<IndexStore> {
+    const name = chunksTableFor(identity);
+    const db = await connectDb(dir);
     try {
-      db = await connectDb(dir);
-      const table = await db.openTable(CHUNKS_TABLE);
-      await table.countRows();
-      const store = new IndexStore(db, table, dir, meta, identity.dims);
-      // A run stopped between its writes and its commit left the table newer than meta.json says.
-      store.changed = meta?.table_version !== (await table.version());
+      let table: Table | undefined;
+      if ((await db.tableNames()).includes(name)) {
+        try {
+          table = await db.openTable(name);
+          if (vectorSize(await table.schema()) !== identity.dims) throw new Error('vectors of another size');
+          await table.countRows();
+        } catch {
+          // Derived data of an interrupted run: whatever is wrong with it, starting again costs no API call.
+          table?.close();
+          table = undefined;
+          await dropTable(db, dir, name);
+        }
+      }
+      table ??= await lanceWrite(dir, () => db.createEmptyTable(name, chunksSchema(identity.dims)));
+      const store = new IndexStore(db, table, dir, undefined, identity.dims, name, options.retention);
+      // Rows may be in from an interrupted run, never with their full-text index.
+      store.changed = true;
       return store;
     } catch (err) {
-      db?.close();
-      warn(`index database unreadable (${firstLine(err)}); rebuilding it from the cache`);
-      await wipe(dir);
-      return IndexStore.openForWrite(dir, identity, warn);
+      db.close();
+      throw err;
     }
   }
 
@@ -207,13 +269,22 @@ export class IndexStore {
   static async openForRead(dir: string, identity?: IndexIdentity): Promise<IndexStore | undefined> {
     const meta = await readIndexMeta(dir);
     if (meta === undefined || (identity !== undefined && !sameIdentity(meta, identity))) return undefined;
+    const name = meta.table ?? CHUNKS_TABLE;
     const db = await connectDb(dir);
     try {
-      if (!(await db.tableNames()).includes(CHUNKS_TABLE)) {
+      if (!(await db.tableNames()).includes(name)) {
         db.close();
         return undefined;
       }
-      const store = new IndexStore(db, await db.openTable(CHUNKS_TABLE), dir, meta, meta.dims);
+      const table = await db.openTable(name);
+      // The version the last complete run committed: a run in progress writes newer ones
+      // (rows removed, rows not yet added, no full-text index over them yet) that a search must not see.
+      if (meta.table_version !== undefined && meta.table_version !== (await table.version())) {
+        await table.checkout(meta.table_version).catch(() => {
+          // Pruned by a run that stopped before rewriting meta.json: the newest version is all there is.
+        });
+      }
+      const store = new IndexStore(db, table, dir, meta, meta.dims, name);
       store.textIndexed = await store.hasTextIndex();
       return store;
     } catch (err) {
@@ -223,6 +294,11 @@ export class IndexStore {
         cause: err,
       });
     }
+  }
+
+  /** The table version this store reads (a read-only store stays on the version it opened). */
+  async version(): Promise<number> {
+    return this.table.version();
   }
 
   /** Every file version in the index, by file id. */
@@ -296,9 +372,11 @@ export class IndexStore {
 
   /**
    * Makes the run durable: remaining rows, the full-text index, compaction and
-   * pruning of old table versions (so the directory does not grow run after run), then meta.json.
+   * pruning of old table versions (so the directory does not grow run after run), then
+   * meta.json, whose atomic rewrite is the moment searches move to this table. Only
+   * then are other tables (the index this one replaces, an abandoned build) dropped.
    */
-  async commit(meta: Omit<IndexMeta, 'schema_version' | 'updated_at' | 'table_version'>): Promise<void> {
+  async commit(meta: Omit<IndexMeta, 'schema_version' | 'updated_at' | 'table_version' | 'table'>): Promise<void> {
     await this.flush();
     if (this.changed || !(await this.hasTextIndex())) {
       if ((await this.table.countRows()) > 0) {
@@ -309,15 +387,42 @@ export class IndexStore {
           }),
         );
       }
-      await lanceWrite(this.dir, () => this.table.optimize({ cleanupOlderThan: new Date(), deleteUnverified: true }));
+      // Versions that searches may still be reading stay (see retention.ts). No other
+      // writer runs (the index lock), so files no version references are leftovers of a killed run.
+      const cleanupOlderThan = cleanupCutoff(await this.table.listVersions(), new Date(), this.retention);
+      await lanceWrite(this.dir, () => this.table.optimize({ cleanupOlderThan, deleteUnverified: true }));
     }
     const table_version = await this.table.version();
-    await writeIndexMeta(this.dir, { schema_version: SCHEMA_VERSION, ...meta, table_version, updated_at: new Date().toISOString() });
+    await writeIndexMeta(this.dir, {
+      schema_version: SCHEMA_VERSION,
+      ...meta,
+      table_version,
+      ...(this.tableName !== CHUNKS_TABLE ? { table: this.tableName } : {}),
+      updated_at: new Date().toISOString(),
+    });
     this.changed = false;
+    await this.dropOtherTables();
+  }
+
+  /** Tables other than this one and its query cache: a replaced index, or a build given up. */
+  private async dropOtherTables(): Promise<void> {
+    const keep = new Set([this.tableName, queryCacheTableOf(this.tableName)]);
+    for (const name of await this.db.tableNames()) {
+      if (!keep.has(name)) await dropTable(this.db, this.dir, name);
+    }
   }
 
   private async hasTextIndex(): Promise<boolean> {
     return (await this.table.listIndices()).some((index) => index.columns.includes('search_text'));
+  }
+
+  /** Every distinct path in the table, sorted (path filters are matched against these). */
+  async distinctPaths(): Promise<string[]> {
+    this.paths ??= (async () => {
+      const rows = (await this.table.query().select(['path']).toArray()) as Pick<ChunkRow, 'path'>[];
+      return [...new Set(rows.map((row) => row.path))].sort();
+    })();
+    return this.paths;
   }
 
   /** Nearest chunks by cosine similarity, best first; `score` is the similarity in [-1, 1]. */
@@ -341,8 +446,9 @@ export class IndexStore {
 
   /** A query's vector from an earlier search with this model, if any. */
   async cachedQueryVector(model: string, text: string): Promise<Float32Array | undefined> {
-    if (!(await this.db.tableNames()).includes(QUERY_CACHE_TABLE)) return undefined;
-    const table = await this.db.openTable(QUERY_CACHE_TABLE);
+    const name = queryCacheTableOf(this.tableName);
+    if (!(await this.db.tableNames()).includes(name)) return undefined;
+    const table = await this.db.openTable(name);
     try {
       const [row] = (await table.query().where(`key = ${quote(queryKey(model, text))}`).select(['vector']).limit(1).toArray()) as {
         vector: ArrayLike<number>;
@@ -356,9 +462,10 @@ export class IndexStore {
 
   /** Remembers a query's vector; old versions of this small table are pruned when it has grown. */
   async cacheQueryVector(model: string, text: string, vector: Float32Array): Promise<void> {
-    const table = (await this.db.tableNames()).includes(QUERY_CACHE_TABLE)
-      ? await this.db.openTable(QUERY_CACHE_TABLE)
-      : await this.db.createEmptyTable(QUERY_CACHE_TABLE, queryCacheSchema(this.dims), { existOk: true });
+    const name = queryCacheTableOf(this.tableName);
+    const table = (await this.db.tableNames()).includes(name)
+      ? await this.db.openTable(name)
+      : await this.db.createEmptyTable(name, queryCacheSchema(this.dims), { existOk: true });
     try {
       await table.add([{ key: queryKey(model, text), model, text, vector: Array.from(vector) }]);
       if ((await table.version()) % QUERY_CACHE_PRUNE_EVERY === 0) {
@@ -381,6 +488,33 @@ export class IndexStore {
     this.table.close();
     this.db.close();
   }
+}
+
+async function tableExists(dir: string, name: string): Promise<boolean> {
+  const db = await connectDb(dir);
+  try {
+    return (await db.tableNames()).includes(name);
+  } finally {
+    db.close();
+  }
+}
+
+/** Drops a table LanceDB may no longer be able to open; its directory goes either way. */
+async function dropTable(db: Connection, dir: string, name: string): Promise<void> {
+  try {
+    await db.dropTable(name);
+  } catch {
+    // Too damaged for LanceDB to drop: remove what is left of it ourselves.
+    await rm(join(dir, `${name}.lance`), { recursive: true, force: true }).catch((err: unknown) => {
+      throw fromFsError(err, join(dir, `${name}.lance`));
+    });
+  }
+}
+
+function vectorSize(schema: Schema): number | undefined {
+  const type = schema.fields.find((field) => field.name === 'vector')?.type;
+  // LanceDB may carry its own copy of apache-arrow, so no instanceof.
+  return type !== undefined && DataType.isFixedSizeList(type) ? type.listSize : undefined;
 }
 
 async function wipe(dir: string): Promise<void> {

@@ -3,7 +3,7 @@
  * from the LanceDB code so `status`, and the checks before a search, read it without
  * loading the database engine.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromFsError } from '../errors.js';
@@ -41,6 +41,12 @@ export interface IndexMeta {
    * even when it has nothing to add, or text search ranks with stale statistics.
    */
   table_version?: number;
+  /**
+   * The LanceDB table holding the chunks; absent means `chunks`. An index built for a
+   * new model (or chunker) goes into a table of its own beside the one searches use,
+   * and this field moves to it only when that build has committed.
+   */
+  table?: string;
 }
 
 /** A content-stage skip and the filter inputs it was decided with. */
@@ -59,6 +65,8 @@ export async function readIndexMeta(dbDir: string): Promise<IndexMeta | undefine
   try {
     const meta = JSON.parse(text) as Partial<IndexMeta>;
     if (typeof meta.model !== 'string' || typeof meta.dims !== 'number' || typeof meta.chunker !== 'string') return undefined;
+    // The name becomes a path under db/: only names gitctx itself gives are accepted.
+    if (meta.table !== undefined && !isChunksTableName(meta.table)) return undefined;
     return meta as IndexMeta;
   } catch (err) {
     if (err instanceof SyntaxError) return undefined;
@@ -76,6 +84,23 @@ export async function writeIndexMeta(dbDir: string, meta: IndexMeta): Promise<vo
     await rm(temp, { force: true });
     throw fromFsError(err, target);
   }
+}
+
+/** The table an index for this identity is built in while another index is in use. */
+export function chunksTableFor(identity: IndexIdentity): string {
+  const key = JSON.stringify([SCHEMA_VERSION, identity.model, identity.dims, identity.chunker]);
+  return `${CHUNKS_TABLE}-${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
+}
+
+export const CHUNKS_TABLE = 'chunks';
+
+export function isChunksTableName(name: unknown): name is string {
+  return typeof name === 'string' && /^chunks(-[0-9a-f]{16})?$/.test(name);
+}
+
+/** Each chunks table has its own query-vector cache (its vectors have that index's model and size). */
+export function queryCacheTableOf(chunksTable: string): string {
+  return chunksTable.replace(/^chunks/, 'query_cache');
 }
 
 export function sameIdentity(meta: IndexMeta | undefined, identity: IndexIdentity): boolean {

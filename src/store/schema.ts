@@ -1,8 +1,6 @@
 import { Bool, Field, FixedSizeList, Float32, Int32, makeData, RecordBatch, Schema, Struct, Table, Utf8, vectorFromArray } from 'apache-arrow';
 
-export { SCHEMA_VERSION } from './meta.js';
-
-export const CHUNKS_TABLE = 'chunks';
+export { CHUNKS_TABLE, SCHEMA_VERSION } from './meta.js';
 
 /** One row per chunk of one file version (path + blob). */
 export interface ChunkRow {
@@ -26,8 +24,6 @@ export interface ChunkRow {
   uncommitted: boolean;
   model: string;
 }
-
-export const QUERY_CACHE_TABLE = 'query_cache';
 
 /** Query vectors of API models, so a repeated query costs no request; keyed by a hash of model and text. */
 export function queryCacheSchema(dims: number): Schema {

@@ -18,10 +18,10 @@ afterEach(async () => {
   await rm(join(dir, '..'), { recursive: true, force: true });
 });
 
-function rows(fileId: string, path: string, count: number, isHead = true): ChunkRow[] {
+function rows(fileId: string, path: string, count: number, isHead = true, dims = 4): ChunkRow[] {
   return Array.from({ length: count }, (_, i) => ({
     file_id: fileId,
-    vector: new Float32Array([i, 1, 0, 0]),
+    vector: Float32Array.from({ length: dims }, (_, d) => (d === 0 ? i : d === 1 ? 1 : 0)),
     content: `content of ${path} chunk ${i}`,
     search_text: `content of ${path} chunk ${i} parseConfig parse config`,
     path,
@@ -41,8 +41,8 @@ function rows(fileId: string, path: string, count: number, isHead = true): Chunk
 }
 
 describe('IndexStore', () => {
-  it('adds, lists and removes file versions, keeping few table versions', async () => {
-    const store = await IndexStore.openForWrite(dir, identity, warn);
+  it('adds, lists and removes file versions, keeping few table versions once no search can need them', async () => {
+    const store = await IndexStore.openForWrite(dir, identity, warn, { retention: { graceMs: 0, maxVersions: 0 } });
     for (let f = 0; f < 50; f++) await store.add(rows(`f${f}`, `src/file ${f}.ts`, 3));
     await store.commit({ ...identity, indexed_commit: 'abc' });
     const files = await store.storedFiles();
@@ -68,15 +68,59 @@ describe('IndexStore', () => {
     again.close();
   });
 
-  it('wipes an index built with another model, saying so', async () => {
+  it('keeps the versions a search may still be reading: recent ones, up to a count', async () => {
+    const store = await IndexStore.openForWrite(dir, identity, warn, { retention: { graceMs: 60_000, maxVersions: 6 } });
+    for (let run = 0; run < 6; run++) {
+      await store.add(rows(`r${run}`, `r${run}.ts`, 1));
+      await store.commit({ ...identity, indexed_commit: `c${run}` });
+    }
+    const versions = await store.versionCount();
+    expect(versions).toBeGreaterThan(2);
+    expect(versions).toBeLessThanOrEqual(6 + 1 + 2); // the bound, the newest, and what the last optimize wrote
+    store.close();
+  });
+
+  it('builds an index for another model beside the old one, which stays in use until the new one commits', async () => {
     const store = await IndexStore.openForWrite(dir, identity, warn);
     await store.add(rows('a', 'a.ts', 2));
     await store.commit({ ...identity, indexed_commit: 'abc' });
     store.close();
-    const other = await IndexStore.openForWrite(dir, { ...identity, model: 'other', dims: 8 }, warn);
+    const otherIdentity = { ...identity, model: 'other', dims: 8 };
+    const other = await IndexStore.openForWrite(dir, otherIdentity, warn);
     expect(await other.countRows()).toBe(0);
-    other.close();
-    expect(warnings.join('\n')).toMatch(/built with test-model \(4 dims\); rebuilding it for other/);
+    other.close(); // the run failed before its commit
+    expect(warnings.join('\n')).toMatch(/built with test-model \(4 dims\); building one for other .*old one until it is done/);
+    expect(await readIndexMeta(dir)).toMatchObject({ model: 'test-model', indexed_commit: 'abc' });
+    const old = await IndexStore.openForRead(dir);
+    expect(await old?.countRows()).toBe(2);
+    old?.close();
+  });
+
+  it('resumes an interrupted build for another model, then switches to it at its commit and drops the old one', async () => {
+    const store = await IndexStore.openForWrite(dir, identity, warn);
+    await store.add(rows('a', 'a.ts', 2));
+    await store.commit({ ...identity, indexed_commit: 'abc' });
+    store.close();
+    const otherIdentity = { ...identity, model: 'other', dims: 8 };
+    const first = await IndexStore.openForWrite(dir, otherIdentity, warn);
+    await first.add(rows('b', 'b.ts', 3, true, 8));
+    await first.flush();
+    first.close(); // killed before its commit
+    expect((await readIndexMeta(dir))?.model).toBe('test-model');
+
+    const second = await IndexStore.openForWrite(dir, otherIdentity, warn);
+    expect([...(await second.storedFiles()).keys()]).toEqual(['b']);
+    await second.add(rows('c', 'c.ts', 1, true, 8));
+    await second.commit({ ...otherIdentity, indexed_commit: 'def' });
+    second.close();
+
+    const meta = await readIndexMeta(dir);
+    expect(meta).toMatchObject({ model: 'other', dims: 8, indexed_commit: 'def' });
+    expect(meta?.table).toMatch(/^chunks-[0-9a-f]{16}$/);
+    expect((await readdir(dir)).sort()).toEqual([`${meta?.table}.lance`, 'meta.json']);
+    const now = await IndexStore.openForRead(dir);
+    expect(await now?.countRows()).toBe(4);
+    now?.close();
   });
 
   it('rebuilds an unreadable database with one warning', async () => {

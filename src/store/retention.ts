@@ -1,0 +1,52 @@
+/**
+ * Which old table versions an index run may delete when it commits.
+ *
+ * A search opens the table at the version meta.json names (or the newest) and reads
+ * that version's files until it is done, while an index run may be committing new
+ * versions and pruning old ones beside it. Deleting every old version at once (as `cleanupOlderThan: now`
+ * does) pulled files from under searches that had opened the table a moment before:
+ * "Not found: .../chunks.lance/data/....lance".
+ *
+ * A search opening the newest version can only have opened it before its successor
+ * was written; one opening the version meta.json names, before the run that
+ * replaces it started writing. Either way a version is safe to delete once its
+ * successor is older than the grace period, with one exception the Searcher's retry
+ * covers: a run longer than the grace period deletes the version meta.json names a
+ * moment before it names the new one. The count bound keeps the directory from growing without limit
+ * when runs follow each other faster than the grace period (each compaction may
+ * rewrite the table), at the price of failing only a search that outlives
+ * `maxVersions` newer versions; such a search reopens and retries (see the Searcher).
+ */
+
+export interface RetentionPolicy {
+  /** How long a superseded version stays readable. */
+  graceMs: number;
+  /** Superseded versions kept at most, however recent. */
+  maxVersions: number;
+}
+
+/** Searches take seconds; a few minutes covers a slow one on a loaded machine with room to spare. */
+export const DEFAULT_RETENTION: RetentionPolicy = { graceMs: 5 * 60_000, maxVersions: 24 };
+
+export interface TableVersion {
+  version: number;
+  timestamp: Date;
+}
+
+/**
+ * The `cleanupOlderThan` date that deletes exactly the versions the policy lets go:
+ * LanceDB deletes the versions written before it and never the newest. Dates are
+ * whole milliseconds while versions are stamped finer, so a cut inside one
+ * millisecond keeps both sides: it errs toward keeping.
+ */
+export function cleanupCutoff(versions: readonly TableVersion[], now: Date, policy: RetentionPolicy): Date {
+  const sorted = [...versions].sort((a, b) => a.version - b.version);
+  if (sorted.length === 0) return now;
+  const oldestKept = now.getTime() - policy.graceMs;
+  // Versions [0, keepFrom) go. By age: those whose successor is older than the grace period.
+  let keepFrom = 0;
+  while (keepFrom < sorted.length - 1 && (sorted[keepFrom + 1] as TableVersion).timestamp.getTime() < oldestKept) keepFrom += 1;
+  // By count: at most maxVersions besides the newest.
+  keepFrom = Math.max(keepFrom, sorted.length - 1 - Math.max(0, policy.maxVersions));
+  return new Date((sorted[keepFrom] as TableVersion).timestamp.getTime());
+}
