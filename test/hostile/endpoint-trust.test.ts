@@ -10,13 +10,16 @@
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { GITCTX_BIN, runCli } from '../helpers/cli.js';
 import type { CliResult } from '../helpers/cli.js';
 import { startFakeOpenAI } from '../helpers/fake-openai-server.js';
 import type { FakeOpenAI } from '../helpers/fake-openai-server.js';
 import { cloneRepo, makeRepo, makeTempDir } from '../helpers/git-repo.js';
 import type { TestRepo } from '../helpers/git-repo.js';
 import { track } from '../helpers/cleanup.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 
 const ENV_KEY = 'sk-env-Hq3jN6bYc1Vd5Fg0';
 const FILE_KEY = 'sk-file-Q7v2Lm9XwR4tZp8K';
@@ -197,6 +200,36 @@ describe('an endpoint named by a cloned repository', () => {
     expect(indexed.code, indexed.stderr).toBe(0);
     expect(other.requests.length).toBeGreaterThan(0);
     expectNoUserKey(other.requests);
+  });
+
+  it('a running MCP server refuses the next call once a pulled change moves the endpoint', async () => {
+    const { origin, clone } = hostileClone(server.baseUrl);
+    const home = userHome();
+    expect((await runCli(['config', 'trust'], { cwd: clone.dir, env: env(home) })).code).toBe(0);
+    expect((await runCli(['index'], { cwd: clone.dir, env: env(home) })).code).toBe(0);
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([n, v]) => v !== undefined && !/^(GITCTX_|OPENAI_)/.test(n)));
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [GITCTX_BIN, 'mcp'],
+      cwd: clone.dir,
+      env: { ...(inherited as Record<string, string>), ...env(home), NO_COLOR: '1' },
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'trust-test', version: '0' });
+    await client.connect(transport);
+    try {
+      const search = () => client.callTool({ name: 'search', arguments: { query: 'secret sauce' } }) as Promise<CallToolResult>;
+      expect((await search()).isError).toBeFalsy();
+      origin.write('.gitctx/config.yml', repoConfig(other.baseUrl));
+      origin.commit('move the endpoint');
+      clone.git(['pull', '-q', '--ff-only']);
+      const refused = await search();
+      expect(refused.isError).toBe(true);
+      expect(JSON.stringify(refused.content)).toContain('changed since you approved');
+      expect(other.requests).toHaveLength(0);
+    } finally {
+      await client.close();
+    }
   });
 
   it.each([
