@@ -18,7 +18,7 @@ export { EmbeddingCache, DEFAULT_CHUNKER } from './embedding-cache.js';
 export type { EmbeddingCacheOptions, CacheFileSystem, SetInfo } from './embedding-cache.js';
 export type { CacheEncoding, Embedding } from './types.js';
 export { CACHE_ENCODINGS } from './types.js';
-export { cacheStats } from './stats.js';
+export { cacheStats, cachedDims } from './stats.js';
 export type { CacheStats, CacheStatsGroup } from './stats.js';
 export { CacheFormatError, InvalidBlobShaError, InvalidEmbeddingsError } from './errors.js';
 export { CACHE_FORMAT, decodeCacheFile, encodeCacheFile, maxChunksPerFile } from './codec.js';

@@ -8,7 +8,8 @@ import { constants as fsConstants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import type { CacheEncoding } from './types.js';
 import { CACHE_ENCODINGS } from './types.js';
-import { modelFromDirName } from './paths.js';
+import { MAX_DIMS } from './codec.js';
+import { modelDirName, modelFromDirName } from './paths.js';
 import { scanCache } from './scan.js';
 import { decodeSafetensorsHeader, DEFAULT_MAX_HEADER_BYTES } from './safetensors.js';
 import { MAX_DECOMPRESSED_BYTES, zstdContentSize, ZstdPrefixDecoder } from './zstd.js';
@@ -38,6 +39,8 @@ interface FileFacts {
   bytes: number;
   uncompressedBytes: number;
   encoding: CacheEncoding | 'invalid';
+  /** The vector size the header declares, when it declares a sane one. */
+  dims?: number;
 }
 
 const READ_CHUNK = 32 * 1024;
@@ -46,6 +49,12 @@ const PARALLEL_FILES = 16;
 
 function encodingOf(metadata: Record<string, string>): CacheEncoding | 'invalid' {
   return CACHE_ENCODINGS.find((e) => e === metadata['encoding']) ?? 'invalid';
+}
+
+function dimsOf(metadata: Record<string, string>): { dims?: number } {
+  const text = metadata['dims'] ?? '';
+  const dims = /^[1-9][0-9]{0,5}$/.test(text) ? Number(text) : undefined;
+  return dims !== undefined && dims <= MAX_DIMS ? { dims } : {};
 }
 
 /** Reads a file's beginning in chunks until the safetensors header is decoded (usually the first zstd block). */
@@ -72,7 +81,7 @@ async function inspectFile(path: string): Promise<FileFacts> {
       position += bytesRead;
       decoder.push(input);
       const header = decodeSafetensorsHeader(decoder.output, contentSize);
-      if (header !== undefined) return { ...facts, encoding: encodingOf(header.metadata) };
+      if (header !== undefined) return { ...facts, encoding: encodingOf(header.metadata), ...dimsOf(header.metadata) };
       if (decoder.done) return facts;
     }
     return facts;
@@ -138,4 +147,19 @@ export async function cacheStats(dir: string): Promise<CacheStats> {
     a.modelDir < b.modelDir ? -1 : a.modelDir > b.modelDir ? 1 : a.encoding < b.encoding ? -1 : a.encoding > b.encoding ? 1 : 0,
   );
   return { groups: sorted, totals };
+}
+
+/**
+ * The vector size the cache's files for `model` declare (the first file with a readable header),
+ * undefined when it holds none: how a dry run sizes a model the table does not know without
+ * asking its server.
+ */
+export async function cachedDims(dir: string, model: string): Promise<number | undefined> {
+  const modelDir = modelDirName(model);
+  const { files } = await scanCache(dir);
+  for (const file of files.filter((f) => f.modelDir === modelDir).slice(0, 8)) {
+    const { dims } = await inspectOrInvalid(file.path);
+    if (dims !== undefined) return dims;
+  }
+  return undefined;
 }

@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import { loadSettings } from '../config/index.js';
+import { keyMayBeSent, loadSettings, requireApprovedEndpoint } from '../config/index.js';
 import type { ResolvedSettings } from '../config/index.js';
 import { createProvider } from '../embed/index.js';
 import type { EmbeddingProvider } from '../embed/index.js';
@@ -34,13 +34,23 @@ export async function contextFor(repo: Repository, flags?: ReadonlyMap<string, u
   return { repo, resolved, workspace, gitctxDir: workspace.dir };
 }
 
-export async function providerFor({ resolved }: CommandContext): Promise<EmbeddingProvider> {
+/**
+ * The embedding provider the settings call for, once the user has approved any endpoint the
+ * repository's own file chose (else EndpointNotApprovedError, before anything is sent). The
+ * user's key goes only to OpenAI's API or an endpoint the user named.
+ */
+export async function providerFor(context: CommandContext, options: { dryRun?: { dims?: number } } = {}): Promise<EmbeddingProvider> {
+  const { resolved } = context;
+  await requireApprovedEndpoint(context.repo.root, resolved);
   const { model, api_keys } = resolved.settings;
+  const sendKey = keyMayBeSent(resolved);
   return createProvider({
     embedding: model.embedding,
     ...(model.base_url !== undefined ? { baseUrl: model.base_url } : {}),
     ...(model.dimensions !== undefined ? { dimensions: model.dimensions } : {}),
-    ...(api_keys.openai !== undefined ? { apiKey: api_keys.openai } : {}),
+    ...(api_keys.openai !== undefined && sendKey ? { apiKey: api_keys.openai } : {}),
+    ...(api_keys.openai !== undefined && !sendKey ? { keyWithheld: true } : {}),
+    ...(options.dryRun ? { dryRun: options.dryRun } : {}),
     maxRetries: model.max_retries,
     timeoutMs: model.timeout_ms,
   });

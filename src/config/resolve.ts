@@ -17,6 +17,8 @@ export interface SettingsLayer {
 export interface ResolvedSettings {
   settings: Settings;
   sources: ReadonlyMap<string, SettingSource>;
+  /** What the repository's file sets, whether or not a later layer overrides it (endpoint approval hashes these). */
+  repoValues: ReadonlyMap<string, unknown>;
 }
 
 const validKeys = () => SETTING_KEYS.map((k) => k.key).join(', ');
@@ -169,7 +171,11 @@ export function flattenSettingsDocument(doc: unknown, origin: string, source: Se
       );
     }
     if (source === 'repo' && USER_ONLY_SECTIONS.has(section)) {
-      throw new UsageError(`${origin}: "${section}" is not allowed in the repo config, which is committed; use \`gitctx config set --user\``);
+      const name = body !== null && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body)[0] : undefined;
+      const key = name === undefined ? 'KEY' : `${section}.${name}`;
+      throw new UsageError(
+        `${origin}: "${section}" is not allowed in the repo config, which is committed: remove it there and run \`gitctx config set --user ${key} VALUE\``,
+      );
     }
     if (body === null || body === undefined) continue;
     if (typeof body !== 'object' || Array.isArray(body)) throw new UsageError(`${origin}: section "${section}" must be a mapping`);
@@ -233,11 +239,13 @@ function setPath(target: Record<string, Record<string, unknown>>, key: string, v
 export function resolveSettings(layers: readonly SettingsLayer[]): ResolvedSettings {
   const merged: Record<string, Record<string, unknown>> = {};
   const sources = new Map<string, SettingSource>(SETTING_KEYS.map((k) => [k.key, 'default']));
+  const repoValues = new Map<string, unknown>();
   for (const layer of layers) {
     for (const [key, value] of layer.values) {
       validateSetting(key, value, layer.origin);
       setPath(merged, key, value);
       sources.set(key, layer.source);
+      if (layer.source === 'repo') repoValues.set(key, value);
     }
   }
   const parsed = settingsSchema.safeParse(merged);
@@ -245,7 +253,7 @@ export function resolveSettings(layers: readonly SettingsLayer[]): ResolvedSetti
     const issue = parsed.error.issues[0];
     throw new UsageError(`invalid settings: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
   }
-  return { settings: parsed.data, sources };
+  return { settings: parsed.data, sources, repoValues };
 }
 
 /** A setting's current value by key, for `config get` and `config list`. */

@@ -14,8 +14,13 @@
  * when given (and sent as the `dimensions` parameter), else learned by embedding
  * one short probe when the provider is created, which also surfaces a wrong URL
  * or key before any real work starts.
+ *
+ * A dry run plans only: no key is needed and nothing is sent, ever; sizes and
+ * prices come from the table below (an unknown model's size from `dimensions`,
+ * else from what the caller learnt from the index or the cache).
  */
 import { AuthError, UsageError } from '../errors.js';
+import { KEY_HELP } from './names.js';
 import { createLocalProvider, LOCAL_MODEL, LOCAL_V1_PARAMS } from './local.js';
 import type { BatchLimits } from './batch.js';
 import type { RetryPolicy } from './retry.js';
@@ -42,6 +47,17 @@ export interface ProviderOptions {
   baseUrl?: string;
   dimensions?: number;
   apiKey?: string;
+  /**
+   * The user has a key that is deliberately not sent (the endpoint was chosen by a repository):
+   * a 401 then says so instead of asking for a key.
+   */
+  keyWithheld?: boolean;
+  /**
+   * Plan only (`index --dry-run`): no key needed, no request ever sent (`embed` refuses). `dims` is an
+   * unknown model's size when the caller knows it from elsewhere; without it nothing is cached or
+   * indexed for the model, so any size plans alike.
+   */
+  dryRun?: { dims?: number };
   /** Per request. Default 60 s. */
   timeoutMs?: number;
   /** Retries per request after the first attempt. Default 6. */
@@ -97,14 +113,13 @@ export async function createProvider(options: ProviderOptions): Promise<Embeddin
   const baseUrl = options.baseUrl !== undefined && options.baseUrl.trim() !== '' ? normalizeBaseUrl(options.baseUrl) : OPENAI_BASE_URL;
   const official = baseUrl === OPENAI_BASE_URL;
   const key = options.apiKey?.trim() ?? '';
-  if (key === '' && official) {
-    throw new AuthError('OpenAI API key missing: set OPENAI_API_KEY or run `gitctx config set api_keys.openai sk-...`');
-  }
+  if (key === '' && official && options.dryRun === undefined) throw new AuthError(`OpenAI API key missing: ${KEY_HELP}`);
   const common = {
     apiModel: name,
     // Local servers (Ollama, LM Studio) usually take no key, but the client needs a value.
     apiKey: key === '' ? 'no-key' : key,
     keyProvided: key !== '',
+    ...(options.keyWithheld === true ? { keyWithheld: true } : {}),
     baseUrl,
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     retry: { ...options.retry, ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}) },
@@ -127,24 +142,34 @@ export async function createProvider(options: ProviderOptions): Promise<Embeddin
       throw new UsageError(`${name} has at most ${known.dims} dimensions, model.dimensions is ${d}`);
     }
     const shortened = d !== undefined && d !== known.dims;
-    return createOpenAIProvider({
+    return planOnly(options, createOpenAIProvider({
       ...providerCommon,
       cacheModel: shortened ? `${name}@${d}` : name,
       dims: d ?? known.dims,
       ...(shortened ? { requestDimensions: d } : {}),
       usdPerMillionTokens: known.usdPerMillionTokens,
       maxInputTokens: known.maxInputTokens,
-    });
+    }));
   }
 
   const d = options.dimensions;
-  const dims = d ?? (await probeDimensions(common));
-  return createOpenAIProvider({
+  // A dry run never probes; an unknown size with nothing cached for the model plans the same at any size.
+  const dims = d ?? (options.dryRun !== undefined ? (options.dryRun.dims ?? 1) : await probeDimensions(common));
+  return planOnly(options, createOpenAIProvider({
     ...providerCommon,
     cacheModel: d !== undefined ? `${name}@${d}` : name,
     dims,
     ...(d !== undefined ? { requestDimensions: d } : {}),
     usdPerMillionTokens: 0,
     maxInputTokens: options.maxInputTokens ?? DEFAULT_MAX_INPUT_TOKENS,
-  });
+  }));
+}
+
+/** For a dry run, the provider with an `embed` that refuses: a plan that tried to send would be a bug. */
+function planOnly(options: ProviderOptions, provider: EmbeddingProvider): EmbeddingProvider {
+  if (options.dryRun === undefined) return provider;
+  return {
+    ...provider,
+    embed: () => Promise.reject(new Error('a dry run sends no request; this is a bug in gitctx')),
+  };
 }

@@ -11,8 +11,9 @@
 import { InterruptedError } from '../errors.js';
 import { createHashingEmbedder, type HashingParams } from './hashing.js';
 import type { EmbeddingProvider, EmbedOptions, EmbedResult } from './types.js';
+import { LOCAL_MODEL } from './names.js';
 
-export const LOCAL_MODEL = 'local-v1';
+export { LOCAL_MODEL };
 
 /** Chosen by measurement on bench/eval (see bench/eval/README.md). */
 export const LOCAL_V1_PARAMS: Readonly<HashingParams> = Object.freeze({

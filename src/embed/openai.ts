@@ -11,12 +11,12 @@ import OpenAI from 'openai';
 import { AuthError, InterruptedError, ProviderUnreachableError, UsageError } from '../errors.js';
 import { OPENAI_BATCH_LIMITS, planBatches, type Batch, type BatchLimits } from './batch.js';
 import { displayUrl, redactSecrets, urlSecrets } from './mask.js';
+import { KEY_HELP } from './names.js';
 import { DEFAULT_RETRY_POLICY, retryAfterMs, retryDelay, sleep, type RetryPolicy } from './retry.js';
 import type { EmbeddingProvider, EmbedOptions, EmbedProgress, EmbedResult } from './types.js';
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
-export const KEY_HELP = 'set OPENAI_API_KEY or run `gitctx config set api_keys.openai sk-...`';
 
 /** A tokenizer as the API counts: `count` for batching and billing, `truncate` for oversized inputs. */
 export interface Tokenizer {
@@ -37,6 +37,8 @@ export interface OpenAIProviderOptions {
   apiKey: string;
   /** Whether `apiKey` is a real key (a keyless local server gets a placeholder); shapes the 401 message. */
   keyProvided?: boolean;
+  /** The user's key exists but is not sent here (a repository chose this endpoint); shapes the 401 message. */
+  keyWithheld?: boolean;
   baseUrl: string;
   tokenizer: Tokenizer;
   /** Per request, from sending to the last byte of the reply. Default 60 s. */
@@ -181,7 +183,9 @@ function createRequester(options: RequesterOptions): (inputs: string[], signal: 
   const scrub = (s: string): string => redactSecrets(s, [apiKey, ...urlSecrets(baseUrl)]);
   // The client's own retries are off: it cannot be told to retry a reply that
   // parsed but is wrong, nor bound the total time, and its timeout stops at the headers.
-  const client = new OpenAI({ apiKey, baseURL: baseUrl, maxRetries: 0, timeout: timeoutMs });
+  // Organization and project ids from the environment are the user's too: only with the user's key.
+  const withheld = options.keyWithheld === true ? { organization: null, project: null } : {};
+  const client = new OpenAI({ apiKey, baseURL: baseUrl, maxRetries: 0, timeout: timeoutMs, ...withheld });
 
   async function attempt(inputs: string[], signal: AbortSignal, dims: number | undefined): Promise<Outcome> {
     const timer = new AbortController();
@@ -209,6 +213,9 @@ function createRequester(options: RequesterOptions): (inputs: string[], signal: 
       if (err instanceof OpenAI.APIError && typeof err.status === 'number') {
         const status = err.status;
         const detail = scrub(err.message);
+        if ((status === 401 || status === 403) && options.keyWithheld === true) {
+          return { kind: 'fatal', error: new AuthError(withheldKeyMessage(where, status, baseUrl)) };
+        }
         if (status === 401 || status === 403) {
           const what = options.keyProvided === false ? 'needs an API key' : 'rejected the API key';
           return { kind: 'fatal', error: new AuthError(`${where} ${what} (${status}): ${KEY_HELP}`) };
@@ -251,6 +258,19 @@ function createRequester(options: RequesterOptions): (inputs: string[], signal: 
       }
     }
   };
+}
+
+/**
+ * A repository chose this endpoint and it wants a key: the user's OpenAI key is kept from it on
+ * purpose, and the way to send one there is to name the endpoint yourself.
+ */
+function withheldKeyMessage(where: string, status: number, baseUrl: string): string {
+  const url = displayUrl(baseUrl);
+  return (
+    `${where} needs an API key (${status}); your OpenAI key is not sent to an endpoint a repository chose: ` +
+    `if it should get it, name the endpoint yourself with \`gitctx config set --user model.base_url ${url}\` ` +
+    `(every repository) or GITCTX_MODEL__BASE_URL=${url} (one command)`
+  );
 }
 
 function serverName(baseUrl: string): string {

@@ -191,6 +191,20 @@ class AnsweringTransport implements Transport {
 }
 
 /**
+ * Throws EndpointNotApprovedError when the repository's settings send data to an endpoint the
+ * user has not approved. Settings that do not load are left to the tool calls to report, as before.
+ */
+async function refuseUnapprovedEndpoint(root: string): Promise<void> {
+  const { loadSettings, requireApprovedEndpoint } = await import('../config/index.js');
+  const resolved = await loadSettings({ repoRoot: root }).catch((err: unknown) => {
+    if (err instanceof GitctxError) return undefined;
+    throw err;
+  });
+  // The command it names is pasted where the server was started, which `--repo` may not be.
+  if (resolved !== undefined) await requireApprovedEndpoint(root, resolved);
+}
+
+/**
  * Serves the repository at `cwd` over standard input and output until the client
  * closes standard input (requests already received are answered first) or the
  * process gets SIGTERM or SIGINT; resolves once the server and its index are closed.
@@ -215,9 +229,12 @@ export async function serveStdio(cwd: string, log: (line: string) => void = logT
   try {
     // Checked before serving, so the warning comes first in the client's log. Not fatal:
     // the tools tell the model the same, and it can relay it.
-    await openRepository(cwd).catch((err: unknown) => {
+    const repo = await openRepository(cwd).catch((err: unknown) => {
       log(`warning: ${firstLine(err instanceof Error ? err.message : String(err))}; tool calls will fail until it is a repository`);
+      return undefined;
     });
+    // An endpoint the user has not approved ends the server before it serves anything (exit 2).
+    if (repo !== undefined) await refuseUnapprovedEndpoint(repo.root);
     await server.connect(transport);
     log(`serving ${cwd} on stdio (gitctx ${packageVersion()})`);
     await closed;

@@ -5,6 +5,8 @@
  *   `status` re-reads it on every call because it reports HEAD, which does.
  * - Settings are loaded on every call (two small files and the environment), so
  *   `gitctx config set search.limit 5` applies to the next call without a restart.
+ *   So is the user's approval of an endpoint the repository's settings choose: a pulled
+ *   change of endpoint, or `gitctx config untrust`, stops the next call before it sends.
  * - One Searcher is kept open and reused. Every call first reads `.gitctx/db/meta.json`
  *   (rewritten at the start and the end of each `gitctx index`) and the model settings;
  *   when either changed since the Searcher was opened, a new one is opened, and the old
@@ -13,6 +15,7 @@
 import { join } from 'node:path';
 import { contextFor, providerFor } from '../cli/context.js';
 import type { CommandContext } from '../cli/context.js';
+import { requireApprovedEndpoint } from '../config/index.js';
 import { GitctxError, NoIndexError } from '../errors.js';
 import { openRepository } from '../git/index.js';
 import type { Repository } from '../git/index.js';
@@ -106,7 +109,9 @@ export class RepoSession {
   }
 
   private async context(): Promise<CommandContext> {
-    return contextFor(await this.repository());
+    const context = await contextFor(await this.repository());
+    await requireApprovedEndpoint(context.repo.root, context.resolved);
+    return context;
   }
 
   private open(key: string, context: CommandContext): OpenSearcher {

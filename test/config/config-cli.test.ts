@@ -296,7 +296,7 @@ describe('usage errors (exit 2)', () => {
     ['an API key in the committed file', ['set', 'api_keys.openai', 'sk-test-0123456789'], [/only in the user file/, /gitctx config set --user api_keys\.openai VALUE/]],
     ['an API key unset from the committed file', ['unset', 'api_keys.openai'], [/gitctx config unset --user api_keys\.openai/]],
     ['a missing value', ['set', 'search.limit'], [/missing required argument 'value'/]],
-    ['no subcommand', [], [/config needs a command: init, get, set, unset or list/]],
+    ['no subcommand', [], [/config needs a command: init, get, set, unset, list, trust or untrust/]],
     ['an unknown subcommand', ['frob'], [/unknown config command "frob"/]],
   ];
 

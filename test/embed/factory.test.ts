@@ -56,7 +56,7 @@ describe('createProvider', () => {
       expect(err).toBeInstanceOf(AuthError);
       expect(exitCodeOf(err)).toBe(ExitCode.auth);
       expect((err as Error).message).toBe(
-        'OpenAI API key missing: set OPENAI_API_KEY or run `gitctx config set api_keys.openai sk-...`',
+        'OpenAI API key missing: set OPENAI_API_KEY or run `gitctx config set --user api_keys.openai sk-...`',
       );
     }
   });

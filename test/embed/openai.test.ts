@@ -252,7 +252,7 @@ describe('openai provider against a fake server', () => {
       expect(err).toBeInstanceOf(AuthError);
       expect(exitCodeOf(err)).toBe(ExitCode.auth);
       expect(err.message).toContain('OPENAI_API_KEY');
-      expect(err.message).toContain('gitctx config set api_keys.openai');
+      expect(err.message).toContain('gitctx config set --user api_keys.openai');
       expect(err.message.split('\n')).toHaveLength(1);
       expect(server.requests).toHaveLength(1);
     });

@@ -18,7 +18,7 @@ interface ScopeFlags {
   user?: boolean;
 }
 
-const SUBCOMMANDS = 'init, get, set, unset or list';
+const SUBCOMMANDS = 'init, get, set, unset, list, trust or untrust';
 
 /**
  * One run's output. Every line, on stdout or stderr, error or not, passes through the masking of the
@@ -247,6 +247,60 @@ async function runList(out: Output, flags: ScopeFlags & { json?: boolean }): Pro
   out.print(config.formatSettingsTable(entries));
 }
 
+/** The repository around the working directory, for approving or withdrawing its endpoint. */
+async function repoToApprove(verb: string): Promise<string> {
+  const { openRepository } = await import('../../git/index.js');
+  try {
+    return (await openRepository(process.cwd())).root;
+  } catch (err) {
+    if (!(err instanceof NotARepositoryError)) throw err;
+    throw new NotARepositoryError(`${err.message}; run \`gitctx config ${verb}\` inside the repository`);
+  }
+}
+
+async function runTrust(out: Output, flags: { list?: boolean; json?: boolean }): Promise<void> {
+  const config = await loadConfig(out);
+  if (flags.list || flags.json) {
+    const approvals = await config.readApprovals(config.approvalsPath());
+    if (flags.json) {
+      out.print(`${JSON.stringify({ file: config.approvalsPath(), approvals })}\n`);
+      return;
+    }
+    if (approvals.length === 0) out.say(`no repository's endpoint is approved (${config.approvalsPath()})`);
+    for (const a of approvals) out.print(`${a.root}\t${config.describeRequest(a)}\t${a.approved_at}\n`);
+    return;
+  }
+  const root = await repoToApprove('trust');
+  const resolved = await config.loadSettings({ repoRoot: root });
+  const request = config.endpointRequest(resolved);
+  if (request === undefined) {
+    out.say('nothing to approve: this repository\'s settings send nothing to an endpoint you did not choose');
+    return;
+  }
+  const approval = await config.approve(root, request);
+  out.say(
+    `approved ${config.describeRequest(request)} for ${approval.root}, until its endpoint settings change` +
+      `${config.keyMayBeSent(resolved) ? '' : '; your OpenAI key is never sent there'} (\`gitctx config untrust\` withdraws this)`,
+  );
+}
+
+async function runUntrust(out: Output, dir: string | undefined): Promise<void> {
+  const config = await loadConfig(out);
+  const { resolve } = await import('node:path');
+  let root: string;
+  if (dir === undefined) root = await repoToApprove('untrust');
+  else {
+    // A repository that has since been deleted is still named by its recorded path.
+    const { openRepository } = await import('../../git/index.js');
+    root = await openRepository(resolve(dir)).then(
+      (repo) => repo.root,
+      () => resolve(dir),
+    );
+  }
+  const removed = await config.revoke(root);
+  out.say(removed ? `withdrew the approval of ${root}'s endpoint` : `${root} has no approval to withdraw; nothing to do`);
+}
+
 const KEY_HELP = 'section.key, e.g. search.limit (`gitctx config list` shows them all)';
 
 export function configCommand(): Command {
@@ -334,6 +388,31 @@ Examples:
     )
     .action(guarded(runList));
 
+  const trust = new Command('trust')
+    .description('approve the endpoint this repository\'s .gitctx/config.yml sends code and queries to')
+    .option('--list', 'list every approved repository and its endpoint instead')
+    .option('--json', 'with --list: one JSON document {"file", "approvals": [{"root", "hash", "endpoint", "model", "approved_at"}]}')
+    .addHelpText(
+      'after',
+      `
+A repository's own settings choose where code and queries go (model.base_url, an API model) only
+once you approve them here. The approval is recorded for this repository (its real path) in
+$GITCTX_HOME/trusted.json (~/.gitctx/trusted.json), bound to those exact settings: when they change,
+index, search and mcp stop and ask again. Your OpenAI key is never sent to an endpoint a repository
+chose; settings you make yourself (--user, environment) need no approval.
+
+Examples:
+  gitctx config trust
+  gitctx config trust --list
+  gitctx config untrust`,
+    )
+    .action(guarded(runTrust));
+
+  const untrust = new Command('untrust')
+    .description('withdraw the approval of this repository\'s endpoint (or of the repository at DIR)')
+    .argument('[dir]', 'the repository, or a path recorded by `gitctx config trust --list` (default: the one here)')
+    .action(guarded(runUntrust));
+
   const config = new Command('config')
     .helpOption('-h, --help', 'show help')
     .description('read and change settings: .gitctx/config.yml (repo), ~/.gitctx/config.yml (user), GITCTX_<SECTION>__<KEY> (env)')
@@ -351,7 +430,8 @@ Examples:
   gitctx config get search.mode
   gitctx config set search.limit 20
   gitctx config set --user api_keys.openai sk-...
-  gitctx config unset search.limit`,
+  gitctx config unset search.limit
+  gitctx config trust            approve the endpoint this repository's settings name`,
     )
     .action((command: string | undefined) => {
       throw new UsageError(
@@ -360,6 +440,6 @@ Examples:
           : `unknown config command "${command}": use ${SUBCOMMANDS}`,
       );
     });
-  for (const sub of [init, get, set, unset, list]) config.addCommand(sub.helpOption('-h, --help', 'show help').exitOverride());
+  for (const sub of [init, get, set, unset, list, trust, untrust]) config.addCommand(sub.helpOption('-h, --help', 'show help').exitOverride());
   return config;
 }

@@ -44,12 +44,15 @@ Examples:
 
 async function runIndexCommand(flags: IndexFlags): Promise<void> {
   // Loaded here, not at start-up: the database and git code are only needed once a command runs.
-  const [{ ensureGitctxDir, lockIndex, openContext, providerFor }, { runIndex }] = await Promise.all([
+  const [{ ensureGitctxDir, lockIndex, openContext, providerFor }, { runIndex }, { dryRunDims }] = await Promise.all([
     import('../context.js'),
     import('../../indexer/run.js'),
+    import('../../indexer/dry-run-dims.js'),
   ]);
   const context = await openContext();
-  const provider = await providerFor(context);
+  // A dry run needs no key and sends nothing: sizes and prices come from the model table or the disk.
+  const dryRun = flags.dryRun ? { dims: await dryRunDims(context.gitctxDir, context.resolved.settings) } : undefined;
+  const provider = await providerFor(context, dryRun ? { dryRun } : {});
   const quiet = flags.quiet === true;
   const warn = (message: string) => process.stderr.write(`gitctx: warning: ${printable(message)}\n`);
   const status = statusLine(process.stderr, !quiet && !flags.json);

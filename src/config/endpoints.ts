@@ -1,0 +1,80 @@
+/**
+ * Where code, queries and keys go, and what a repository's committed settings ask for.
+ *
+ * A cloned repository's `.gitctx/config.yml` is written by someone else. The settings that decide
+ * where data is sent (an endpoint, or choosing an API model at all) take effect from that file
+ * only once the user has approved them; the approval is bound to a hash of exactly those values,
+ * so a changed endpoint needs a new one. Values the user set (user file, environment, flags) need
+ * no approval: they are the user's own choice. Pure: the approval record is read elsewhere.
+ */
+import { createHash } from 'node:crypto';
+import { displayUrl } from '../embed/mask.js';
+import { isLocalModel } from '../embed/names.js';
+import type { ResolvedSettings, SettingSource } from './resolve.js';
+
+/**
+ * Every setting that decides where data goes, with the values that do. A new setting naming a
+ * host (a hub, an object-storage URI) belongs here; a test checks that every URL-typed key is.
+ */
+export const ENDPOINT_SETTINGS: ReadonlyMap<string, (value: unknown) => boolean> = new Map([
+  ['model.base_url', () => true],
+  // Choosing an API model sends code to an API; the built-in local models send nothing.
+  ['model.embedding', (value: unknown) => typeof value === 'string' && !isLocalModel(value)],
+]);
+
+const USER_SOURCES: ReadonlySet<SettingSource> = new Set(['user', 'env', 'flag']);
+
+/** What a repository's file asks for: the values to approve and where they send data. */
+export interface EndpointRequest {
+  /** The repository file's endpoint-deciding values, by key, in key order. */
+  values: readonly (readonly [string, string])[];
+  /** sha256 of `values`: what an approval is bound to. */
+  hash: string;
+  /** Where data would go, as it may be shown (no credentials, no query). */
+  endpoint: string;
+  /** The model it would be sent to. */
+  model: string;
+}
+
+/** `the OpenAI API` or the URL without its credentials. */
+export function endpointName(baseUrl: string | undefined): string {
+  return baseUrl === undefined ? 'the OpenAI API' : displayUrl(baseUrl);
+}
+
+/**
+ * The endpoint request the repository's file makes in these settings, or undefined when that file
+ * decides nothing about where data goes: the effective model is local (nothing is sent), the user
+ * chose the endpoint themselves, or the file sets no endpoint-deciding value that applies.
+ */
+export function endpointRequest(resolved: ResolvedSettings): EndpointRequest | undefined {
+  const { model } = resolved.settings;
+  if (isLocalModel(model.embedding)) return undefined;
+  // The user named the endpoint: the repository only picks which of its models, not where data goes.
+  if (USER_SOURCES.has(resolved.sources.get('model.base_url') ?? 'default')) return undefined;
+  const decides = (key: string, value: unknown) => ENDPOINT_SETTINGS.get(key)?.(value) === true;
+  const applies = [...ENDPOINT_SETTINGS.keys()].some(
+    (key) => resolved.sources.get(key) === 'repo' && decides(key, resolved.repoValues.get(key)),
+  );
+  if (!applies) return undefined;
+  const values = [...ENDPOINT_SETTINGS.keys()]
+    .sort()
+    .filter((key) => resolved.repoValues.has(key) && decides(key, resolved.repoValues.get(key)))
+    .map((key) => [key, String(resolved.repoValues.get(key))] as const);
+  const hash = createHash('sha256').update(JSON.stringify(values)).digest('hex');
+  return { values, hash, endpoint: endpointName(model.base_url), model: model.embedding };
+}
+
+/**
+ * Whether the user's OpenAI key may go with requests: to OpenAI's own API, or to an endpoint the
+ * user named. Never to one a repository named, approved or not: approving an endpoint lets it see
+ * the code, not spend the user's key.
+ */
+export function keyMayBeSent(resolved: ResolvedSettings): boolean {
+  if (resolved.settings.model.base_url === undefined) return true;
+  return USER_SOURCES.has(resolved.sources.get('model.base_url') ?? 'default');
+}
+
+/** `any-name at http://host/v1`, quoted so a hostile name cannot pass for something else. */
+export function describeRequest(request: Pick<EndpointRequest, 'endpoint' | 'model'>): string {
+  return `${request.endpoint} (model ${JSON.stringify(request.model)})`;
+}
