@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { displayUrl } from '../embed/mask.js';
+import { printable } from '../format/printable.js';
 import { isLocalModel } from '../embed/names.js';
 import type { ResolvedSettings, SettingSource } from './resolve.js';
 
@@ -74,7 +75,10 @@ export function keyMayBeSent(resolved: ResolvedSettings): boolean {
   return USER_SOURCES.has(resolved.sources.get('model.base_url') ?? 'default');
 }
 
-/** `any-name at http://host/v1`, quoted so a hostile name cannot pass for something else. */
+/**
+ * `http://host/v1 (model "any-name")`, quoted so a hostile name cannot pass for something else,
+ * and neutralised: both come from a repository's settings and are printed to a terminal.
+ */
 export function describeRequest(request: Pick<EndpointRequest, 'endpoint' | 'model'>): string {
-  return `${request.endpoint} (model ${JSON.stringify(request.model)})`;
+  return printable(`${request.endpoint} (model ${JSON.stringify(request.model)})`);
 }

@@ -267,7 +267,7 @@ async function runTrust(out: Output, flags: { list?: boolean; json?: boolean }):
       return;
     }
     if (approvals.length === 0) out.say(`no repository's endpoint is approved (${config.approvalsPath()})`);
-    for (const a of approvals) out.print(`${a.root}\t${config.describeRequest(a)}\t${a.approved_at}\n`);
+    for (const a of approvals) out.print(`${printable(`${a.root}\t${config.describeRequest(a)}\t${a.approved_at}`)}\n`);
     return;
   }
   const root = await repoToApprove('trust');
@@ -279,7 +279,7 @@ async function runTrust(out: Output, flags: { list?: boolean; json?: boolean }):
   }
   const approval = await config.approve(root, request);
   out.say(
-    `approved ${config.describeRequest(request)} for ${approval.root}, until its endpoint settings change` +
+    `approved ${config.describeRequest(request)} for ${printable(approval.root)}, until its endpoint settings change` +
       `${config.keyMayBeSent(resolved) ? '' : '; your OpenAI key is never sent there'} (\`gitctx config untrust\` withdraws this)`,
   );
 }
