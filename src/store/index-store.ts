@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataType } from 'apache-arrow';
 import type { Schema } from 'apache-arrow';
 import * as lancedb from '@lancedb/lancedb';
 import type { Connection, Table } from '@lancedb/lancedb';
 import { DiskFullError, fromFsError, NoIndexError } from '../errors.js';
+import { removeTree } from '../workspace/index.js';
 import { CHUNKS_TABLE, chunksTableFor, queryCacheTableOf, readIndexMeta, sameIdentity, SCHEMA_VERSION, writeIndexMeta } from './meta.js';
 import type { IndexIdentity, IndexMeta, RememberedSkip } from './meta.js';
 import { cleanupCutoff, DEFAULT_RETENTION } from './retention.js';
@@ -505,9 +506,7 @@ async function dropTable(db: Connection, dir: string, name: string): Promise<voi
     await db.dropTable(name);
   } catch {
     // Too damaged for LanceDB to drop: remove what is left of it ourselves.
-    await rm(join(dir, `${name}.lance`), { recursive: true, force: true }).catch((err: unknown) => {
-      throw fromFsError(err, join(dir, `${name}.lance`));
-    });
+    await removeTree(join(dir, `${name}.lance`));
   }
 }
 
@@ -517,9 +516,10 @@ function vectorSize(schema: Schema): number | undefined {
   return type !== undefined && DataType.isFixedSizeList(type) ? type.listSize : undefined;
 }
 
+/** Removes the database (never following a link: lstat decides) and makes an empty one. */
 async function wipe(dir: string): Promise<void> {
+  await removeTree(dir);
   try {
-    await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
   } catch (err) {
     throw fromFsError(err, dir);
