@@ -420,7 +420,7 @@ describe('gitctx index against an OpenAI-compatible server', () => {
       server.setDelay(0);
     }
     expect(results.map((r) => r.code)).toEqual([0, 0]);
-    expect(results.some((r) => /waiting for another gitctx index/.test(r.stderr))).toBe(true);
+    expect(results.some((r) => /waiting for \.gitctx\/index\.lock, held by pid \d+ on /.test(r.stderr))).toBe(true);
     const summaries = results.map((r) => JSON.parse(r.stdout));
     expect(summaries.map((s) => s.embedded_chunks).sort((a, b) => a - b)[0]).toBe(0);
     const rows = await tableRows(repo);
