@@ -5,4 +5,6 @@ import { run } from './program.js';
 
 installInterruptHandler();
 exitQuietlyWhenOutputCloses();
-process.exitCode = await run(process.argv);
+// The one place that knows both adapters: `gitctx mcp` hands the process over to the MCP server.
+const serveMcp = async (repoDir: string) => (await import('../mcp/index.js')).serveStdio(repoDir);
+process.exitCode = await run(process.argv, { serveMcp });

@@ -7,6 +7,7 @@ import { clearCommand } from './commands/clear-command.js';
 import { configCommand } from './commands/config-command.js';
 import { indexCommand } from './commands/index-command.js';
 import { mcpCommand } from './commands/mcp-command.js';
+import type { ServeMcp } from './commands/mcp-command.js';
 import { searchCommand } from './commands/search-command.js';
 import { statusCommand } from './commands/status-command.js';
 
@@ -14,14 +15,14 @@ import { statusCommand } from './commands/status-command.js';
  * Builds the command tree. Each command's module is imported only when that command runs,
  * so `gitctx search` does not pay start-up time for indexing code and vice versa.
  */
-export function buildProgram(): Command {
+export function buildProgram(adapters: { serveMcp: ServeMcp }): Command {
   const program = new Command('gitctx')
     .description('Git-native semantic code search for coding agents.')
     .version(packageVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const command of [indexCommand(), searchCommand(), statusCommand(), configCommand(), cacheCommand(), clearCommand(), mcpCommand()]) program.addCommand(command.exitOverride());
+  for (const command of [indexCommand(), searchCommand(), statusCommand(), configCommand(), cacheCommand(), clearCommand(), mcpCommand(adapters.serveMcp)]) program.addCommand(command.exitOverride());
   return program;
 }
 
@@ -48,8 +49,8 @@ function firstLine(text: string): string {
   return text.split('\n', 1)[0] ?? text;
 }
 
-export async function run(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+export async function run(argv: readonly string[], adapters: { serveMcp: ServeMcp }): Promise<number> {
+  const program = buildProgram(adapters);
   try {
     if (argv.length <= 2) {
       program.outputHelp({ error: true });

@@ -8,7 +8,7 @@
  */
 import * as z from 'zod';
 import type { SearchJson } from '../format/index.js';
-import type { StatusReport } from '../status.js';
+import type { StatusReport } from '../app/status.js';
 
 export const SEARCH_TOOL_DESCRIPTION = [
   'Find the code and docs in this git repository that answer a question, ranked by relevance.',

@@ -6,7 +6,7 @@ import { packageVersion } from '../version.js';
 import { GitctxError, NotARepositoryError } from '../errors.js';
 import { printable, renderMcpMarkdown, toJsonShape } from '../format/index.js';
 import { openRepository } from '../git/index.js';
-import { describeStatus } from '../status.js';
+import { describeStatus } from '../app/status.js';
 import {
   SEARCH_TOOL_DESCRIPTION,
   STATUS_TOOL_DESCRIPTION,

@@ -13,15 +13,15 @@
  *   one is closed once the searches already running on it have finished.
  */
 import { join } from 'node:path';
-import { contextFor, providerFor } from '../cli/context.js';
-import type { CommandContext } from '../cli/context.js';
+import { contextFor, providerFor } from '../app/context.js';
+import type { RepoContext } from '../app/context.js';
 import { requireApprovedEndpoint } from '../config/index.js';
 import { GitctxError, NoIndexError } from '../errors.js';
 import { openRepository } from '../git/index.js';
 import type { Repository } from '../git/index.js';
 import { Searcher } from '../search/search.js';
-import { readStatus } from '../status.js';
-import type { StatusReport } from '../status.js';
+import { readStatus } from '../app/status.js';
+import type { StatusReport } from '../app/status.js';
 import { readIndexMeta } from '../store/meta.js';
 
 interface OpenSearcher {
@@ -52,7 +52,7 @@ export class RepoSession {
    * find its files gone before meta.json says anything changed: a failure that is not
    * a gitctx error drops that Searcher and the call is tried once more on a fresh one.
    */
-  async withSearcher<T>(fn: (searcher: Searcher, context: CommandContext) => Promise<T>): Promise<T> {
+  async withSearcher<T>(fn: (searcher: Searcher, context: RepoContext) => Promise<T>): Promise<T> {
     const used: { entry?: OpenSearcher } = {};
     try {
       return await this.attempt(fn, used);
@@ -64,7 +64,7 @@ export class RepoSession {
   }
 
   private async attempt<T>(
-    fn: (searcher: Searcher, context: CommandContext) => Promise<T>,
+    fn: (searcher: Searcher, context: RepoContext) => Promise<T>,
     used: { entry?: OpenSearcher },
   ): Promise<T> {
     if (this.closed) throw new Error('the MCP session is closed');
@@ -108,13 +108,13 @@ export class RepoSession {
     return this.repo;
   }
 
-  private async context(): Promise<CommandContext> {
+  private async context(): Promise<RepoContext> {
     const context = await contextFor(await this.repository());
     await requireApprovedEndpoint(context.repo.root, context.resolved);
     return context;
   }
 
-  private open(key: string, context: CommandContext): OpenSearcher {
+  private open(key: string, context: RepoContext): OpenSearcher {
     const searcher = providerFor(context).then((provider) => Searcher.open(context.gitctxDir, provider));
     const entry: OpenSearcher = { key, searcher, users: 0, retired: false };
     this.current = entry;

@@ -157,7 +157,7 @@ function hintsInSource(): { file: string; command: string }[] {
 
 /** Why `command` would not parse as a gitctx command line, or undefined when it would. */
 function problemWith(command: string): string | undefined {
-  let current: Command = buildProgram();
+  let current: Command = buildProgram({ serveMcp: async () => undefined });
   const words = command.split(/\s+/).slice(1);
   const positionals: string[] = [];
   for (let i = 0; i < words.length; i++) {

@@ -4,9 +4,9 @@ import { GitctxError, InterruptedError, UsageError } from '../../errors.js';
 import type { CacheStats, IndexedChunk, PruneReport, VerifyModel, VerifyReport } from '../../cache/index.js';
 import type { EmbeddingProvider } from '../../embed/index.js';
 import type { IndexStore as Store } from '../../store/index-store.js';
-import type { CommandContext } from '../context.js';
+import type { RepoContext } from '../../app/context.js';
 import { printable } from '../../format/printable.js';
-import { formatBytes } from '../progress.js';
+import { formatBytes } from '../../format/units.js';
 
 /** Bytes for people: binary units, one decimal. */
 export function cacheCommand(): Command {
@@ -149,7 +149,7 @@ function parseCount(text: string | undefined, flag: string): number {
 async function runVerify(flags: VerifyFlags): Promise<void> {
   const reembed = parseCount(flags.reembed, '--reembed');
   const [{ openContext }, { verifyCache, CacheVerifyError }, { statusLine }] = await Promise.all([
-    import('../context.js'),
+    import('../../app/context.js'),
     import('../../cache/index.js'),
     import('../progress.js'),
   ]);
@@ -165,8 +165,8 @@ async function runVerify(flags: VerifyFlags): Promise<void> {
   const index = flags.repair ? indexedVectors(join(context.gitctxDir, 'db')) : undefined;
   try {
     if (flags.repair) {
-      const { ensureGitctxDir, lockIndex } = await import('../context.js');
-      await ensureGitctxDir(context.gitctxDir);
+      const { lockIndex } = await import('../../app/context.js');
+      await context.workspace.ensure();
       lock = await lockIndex(context.repo, { quiet: flags.json === true, signal: controller.signal });
     }
     report = await verifyCache({
@@ -225,9 +225,9 @@ function indexedVectors(dbDir: string): { chunks(model: string, chunker: string,
  * the configured model when its provider can be made here. Any other model's
  * files are still decoded and checked, but not chunked or re-embedded.
  */
-async function modelResolver(context: CommandContext): Promise<(model: string) => Promise<VerifyModel>> {
+async function modelResolver(context: RepoContext): Promise<(model: string) => Promise<VerifyModel>> {
   const [{ providerFor }, { createLocalProvider }, { chunkerOptionsFor }, { API_MAX_DEVIATION, DETERMINISTIC_MAX_DEVIATION }] = await Promise.all([
-    import('../context.js'),
+    import('../../app/context.js'),
     import('../../embed/index.js'),
     import('../../chunk/index.js'),
     import('../../cache/index.js'),
@@ -328,8 +328,8 @@ Examples:
 }
 
 async function runPrune(flags: PruneFlags): Promise<void> {
-  const [{ openContext, ensureGitctxDir, lockIndex }, { pruneCache }, { stat }] = await Promise.all([
-    import('../context.js'),
+  const [{ openContext, lockIndex }, { pruneCache }, { stat }] = await Promise.all([
+    import('../../app/context.js'),
     import('../../cache/index.js'),
     import('node:fs/promises'),
   ]);
@@ -348,7 +348,7 @@ async function runPrune(flags: PruneFlags): Promise<void> {
     // Nothing is removed, so nothing can race an index run: no lock needed.
     report = exists ? await pruneCache(options) : { dry_run: flags.dryRun === true, files: 0, bytes: 0, kept: 0, removed: [], warnings: [] };
   } else {
-    await ensureGitctxDir(context.gitctxDir);
+    await context.workspace.ensure();
     const lock = await lockIndex(context.repo);
     try {
       report = await pruneCache(options);

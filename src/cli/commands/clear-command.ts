@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { lstatOrNull, measureTree, removeTree, Workspace } from '../../workspace/index.js';
-import { formatBytes } from '../progress.js';
+import { formatBytes } from '../../format/units.js';
 import { confirm } from '../confirm.js';
 import { printable } from '../../format/printable.js';
 
@@ -51,7 +51,7 @@ function describe(target: Pick<Target, 'name' | 'files' | 'bytes'>): string {
 async function runClear(flags: ClearFlags): Promise<void> {
   const [{ openRepository }, { lockIndex }, { readdir }] = await Promise.all([
     import('../../git/index.js'),
-    import('../context.js'),
+    import('../../app/context.js'),
     import('node:fs/promises'),
   ]);
   // Only the repository's root is needed: clearing must work even with a broken settings file.

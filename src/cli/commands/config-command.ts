@@ -136,8 +136,8 @@ function assertScopeAllowed(config: ConfigModule, key: string, flags: ScopeFlags
 
 async function createGitctxDir(target: Target): Promise<void> {
   if (target.root === undefined) return;
-  const [{ ensureGitctxDir }, { join }] = await Promise.all([import('../context.js'), import('node:path')]);
-  await ensureGitctxDir(join(target.root, '.gitctx'));
+  const { Workspace } = await import('../../workspace/index.js');
+  await new Workspace(target.root).ensure();
 }
 
 /**

@@ -3,7 +3,8 @@ import { InterruptedError } from '../../errors.js';
 import { printable } from '../../format/printable.js';
 import type { IndexProgress, IndexRunOptions, IndexSummary } from '../../indexer/run.js';
 import { confirm } from '../confirm.js';
-import { formatDuration, formatUsd, statusLine } from '../progress.js';
+import { formatDuration, formatUsd } from '../../format/units.js';
+import { statusLine } from '../progress.js';
 import { removeTree } from '../../workspace/index.js';
 import type { Workspace } from '../../workspace/index.js';
 
@@ -44,8 +45,8 @@ Examples:
 
 async function runIndexCommand(flags: IndexFlags): Promise<void> {
   // Loaded here, not at start-up: the database and git code are only needed once a command runs.
-  const [{ ensureGitctxDir, lockIndex, openContext, providerFor }, { runIndex }, { dryRunDims }] = await Promise.all([
-    import('../context.js'),
+  const [{ lockIndex, openContext, providerFor }, { runIndex }, { dryRunDims }] = await Promise.all([
+    import('../../app/context.js'),
     import('../../indexer/run.js'),
     import('../../indexer/dry-run-dims.js'),
   ]);
@@ -85,7 +86,7 @@ async function runIndexCommand(flags: IndexFlags): Promise<void> {
       status.done();
       await confirmHistory(estimate);
     }
-    await ensureGitctxDir(context.gitctxDir);
+    await context.workspace.ensure();
     const lock = await lockIndex(context.repo, { quiet, signal: controller.signal });
     let summary: IndexSummary;
     try {

@@ -1,7 +1,10 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 
-export function mcpCommand(): Command {
+/** Starts the MCP server for a repository directory; the entry point supplies it, so cli/ never imports mcp/. */
+export type ServeMcp = (repoDir: string) => Promise<void>;
+
+export function mcpCommand(serve: ServeMcp): Command {
   return new Command('mcp')
     .description('serve search and status to an MCP client (Claude Code, Claude Desktop, Cursor, VS Code, ...) over stdio')
     .option('--repo <dir>', 'the repository to serve (default: the working directory)')
@@ -20,8 +23,5 @@ Examples:
   Clients configured in JSON (Claude Desktop, Cursor, .mcp.json), with the repository's absolute path:
   {"mcpServers": {"gitctx": {"command": "gitctx", "args": ["mcp", "--repo", "/path/to/repo"]}}}`,
     )
-    .action(async (flags: { repo?: string }) => {
-      const { serveStdio } = await import('../../mcp/index.js');
-      await serveStdio(resolve(flags.repo ?? process.cwd()));
-    });
+    .action(async (flags: { repo?: string }) => serve(resolve(flags.repo ?? process.cwd())));
 }

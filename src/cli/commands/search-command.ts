@@ -64,7 +64,7 @@ async function runSearchCommand(words: string[], flags: SearchFlags): Promise<vo
   compilePathFilter(flags.path ?? []);
 
   const [{ openContext, providerFor }, { Searcher }, { formatters, printable, shouldColor }] = await Promise.all([
-    import('../context.js'),
+    import('../../app/context.js'),
     import('../../search/search.js'),
     import('../../format/index.js'),
   ]);

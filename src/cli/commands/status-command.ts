@@ -6,7 +6,7 @@ export function statusCommand(): Command {
     .option('--json', 'print one JSON document')
     .addHelpText('after', '\nExamples:\n  gitctx status\n  gitctx status --json | jq .stale')
     .action(async (flags: { json?: boolean }) => {
-      const [{ openContext }, { readStatus, describeStatus }] = await Promise.all([import('../context.js'), import('../../status.js')]);
+      const [{ openContext }, { readStatus, describeStatus }] = await Promise.all([import('../../app/context.js'), import('../../app/status.js')]);
       const context = await openContext();
       const report = await readStatus(context.repo, context.gitctxDir);
       process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : `${describeStatus(report)}\n`);

@@ -1,4 +1,3 @@
-import { dirname } from 'node:path';
 import { keyMayBeSent, loadSettings, requireApprovedEndpoint } from '../config/index.js';
 import type { ResolvedSettings } from '../config/index.js';
 import { createProvider } from '../embed/index.js';
@@ -10,7 +9,7 @@ import { acquireIndexLock, Workspace } from '../workspace/index.js';
 import type { HeldLock, LockHolder } from '../workspace/index.js';
 
 /** What most commands start from: the repository around the working directory and its settings. */
-export interface CommandContext {
+export interface RepoContext {
   repo: Repository;
   resolved: ResolvedSettings;
   workspace: Workspace;
@@ -22,12 +21,12 @@ export interface CommandContext {
  * Locates the repository, checks its `.gitctx/` (a symbolic link there is exit 2 before
  * anything is read through it) and loads the settings.
  */
-export async function openContext(flags?: ReadonlyMap<string, unknown>, cwd = process.cwd()): Promise<CommandContext> {
+export async function openContext(flags?: ReadonlyMap<string, unknown>, cwd = process.cwd()): Promise<RepoContext> {
   return contextFor(await openRepository(cwd), flags);
 }
 
 /** `openContext` for a repository already located (the MCP server locates it once). */
-export async function contextFor(repo: Repository, flags?: ReadonlyMap<string, unknown>): Promise<CommandContext> {
+export async function contextFor(repo: Repository, flags?: ReadonlyMap<string, unknown>): Promise<RepoContext> {
   const workspace = new Workspace(repo.root);
   await workspace.check();
   const resolved = await loadSettings({ repoRoot: repo.root, ...(flags ? { flags } : {}) });
@@ -39,7 +38,7 @@ export async function contextFor(repo: Repository, flags?: ReadonlyMap<string, u
  * repository's own file chose (else EndpointNotApprovedError, before anything is sent). The
  * user's key goes only to OpenAI's API or an endpoint the user named.
  */
-export async function providerFor(context: CommandContext, options: { dryRun?: { dims?: number } } = {}): Promise<EmbeddingProvider> {
+export async function providerFor(context: RepoContext, options: { dryRun?: { dims?: number } } = {}): Promise<EmbeddingProvider> {
   const { resolved } = context;
   await requireApprovedEndpoint(context.repo.root, resolved);
   const { model, api_keys } = resolved.settings;
@@ -89,9 +88,4 @@ function describeHolder(holder: LockHolder): string {
   const host = typeof holder.host === 'string' && holder.host !== '' ? ` on ${holder.host}` : '';
   const since = typeof holder.started === 'string' && holder.started !== '' ? ` since ${holder.started}` : '';
   return printable(`pid ${holder.pid}${host}${since}`);
-}
-
-/** Creates `.gitctx/` with its `.gitignore`, so the database never lands in a commit. */
-export async function ensureGitctxDir(gitctxDir: string): Promise<void> {
-  await new Workspace(dirname(gitctxDir)).ensure();
 }

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { cacheStats, modelDirName } from './cache/index.js';
-import type { Repository } from './git/index.js';
-import { readIndexMeta } from './store/meta.js';
-import { formatBytes } from './cli/progress.js';
-import { printable } from './format/printable.js';
+import { cacheStats, modelDirName } from '../cache/index.js';
+import type { Repository } from '../git/index.js';
+import { readIndexMeta } from '../store/meta.js';
+import { formatBytes } from '../format/units.js';
+import { printable } from '../format/printable.js';
 
 /** The `status --json` document (shared/DESIGN.md). */
 export interface StatusReport {
