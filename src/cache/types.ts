@@ -10,5 +10,7 @@ export interface Embedding {
   chunkHash?: string;
 }
 
-export type CacheEncoding = 'f32' | 'f32-shuffle' | 'f16';
-export const CACHE_ENCODINGS: readonly CacheEncoding[] = ['f32', 'f32-shuffle', 'f16'];
+/** How vectors are stored in a cache file; `cache.encoding` and the codec both use this list. */
+export const CACHE_ENCODINGS = ['f32', 'f32-shuffle', 'f16'] as const;
+
+export type CacheEncoding = (typeof CACHE_ENCODINGS)[number];

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { CACHE_ENCODINGS } from '../cache/types.js';
+import { DEFAULT_FORMAT, FORMATS } from '../format/types.js';
+import { MAX_RESULTS, SEARCH_MODES } from '../search/types.js';
 
 /**
  * The most `index.max_file_bytes` may be: 8 MiB, whatever a repository commits.
@@ -44,16 +47,16 @@ export const settingsSchema = z
       .prefault({}),
     cache: z
       .object({
-        encoding: z.enum(['f32', 'f32-shuffle', 'f16']).default('f32'),
+        encoding: z.enum(CACHE_ENCODINGS).default('f32'),
       })
       .strict()
       .prefault({}),
     search: z
       .object({
-        limit: z.int().min(1).max(100).default(10),
+        limit: z.int().min(1).max(MAX_RESULTS).default(10),
         min_score: z.number().finite().optional(),
-        format: z.enum(['terse', 'verbose', 'mcp', 'json']).default('terse'),
-        mode: z.enum(['hybrid', 'vector', 'text']).default('hybrid'),
+        format: z.enum(FORMATS).default(DEFAULT_FORMAT),
+        mode: z.enum(SEARCH_MODES).default('hybrid'),
       })
       .strict()
       .prefault({}),

@@ -9,6 +9,7 @@
 import * as z from 'zod';
 import type { SearchJson } from '../format/index.js';
 import type { StatusReport } from '../app/status.js';
+import { MAX_RESULTS, SEARCH_MODES } from '../search/types.js';
 
 export const SEARCH_TOOL_DESCRIPTION = [
   'Find the code and docs in this git repository that answer a question, ranked by relevance.',
@@ -34,7 +35,7 @@ export const searchInputSchema = z
       .number()
       .int()
       .min(1)
-      .max(100)
+      .max(MAX_RESULTS)
       .optional()
       .describe('How many results to return, 1 to 100. Default: the repository setting search.limit (10 unless changed).'),
     path: z
@@ -46,7 +47,7 @@ export const searchInputSchema = z
           '"src/**/*.test.ts", ["docs/**", "*.md"]. Paths use forward slashes.',
       ),
     mode: z
-      .enum(['hybrid', 'vector', 'text'])
+      .enum(SEARCH_MODES)
       .optional()
       .describe(
         'Ranking. "hybrid" (usual default, set by search.mode): meaning and keywords fused, best for most questions. ' +
@@ -80,7 +81,7 @@ const commitSchema = z
 
 export const searchOutputSchema = z.object({
   query: z.string(),
-  mode: z.enum(['hybrid', 'vector', 'text']),
+  mode: z.enum(SEARCH_MODES),
   model: z.string().describe('The embedding model of the index.'),
   results: z.array(
     z.object({

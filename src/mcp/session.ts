@@ -13,13 +13,14 @@
  *   one is closed once the searches already running on it have finished.
  */
 import { join } from 'node:path';
-import { contextFor, providerFor } from '../app/context.js';
+import { contextFor } from '../app/context.js';
+import { openSearcher } from '../app/search.js';
 import type { RepoContext } from '../app/context.js';
 import { requireApprovedEndpoint } from '../config/index.js';
 import { GitctxError, NoIndexError } from '../errors.js';
 import { openRepository } from '../git/index.js';
 import type { Repository } from '../git/index.js';
-import { Searcher } from '../search/search.js';
+import type { Searcher } from '../search/search.js';
 import { readStatus } from '../app/status.js';
 import type { StatusReport } from '../app/status.js';
 import { readIndexMeta } from '../store/meta.js';
@@ -115,7 +116,7 @@ export class RepoSession {
   }
 
   private open(key: string, context: RepoContext): OpenSearcher {
-    const searcher = providerFor(context).then((provider) => Searcher.open(context.gitctxDir, provider));
+    const searcher = openSearcher(context);
     const entry: OpenSearcher = { key, searcher, users: 0, retired: false };
     this.current = entry;
     // A failed open (no index, wrong model, no API key) is reported to the calls

@@ -8,6 +8,7 @@ import { reciprocalRankFusion } from './fusion.js';
 import { groupResults } from './group.js';
 import { compilePathFilter } from './path-filter.js';
 import { pathPredicate, sqlString } from './where.js';
+import { MAX_RESULTS } from './types.js';
 import type { SearchMode, SearchResponse } from './types.js';
 
 export interface SearchOptions {
@@ -101,8 +102,8 @@ export class Searcher {
   }
 
   private async searchOnce(options: SearchOptions): Promise<SearchResponse> {
-    if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > 100) {
-      throw new UsageError(`-n must be a whole number from 1 to 100, got ${options.limit}`);
+    if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > MAX_RESULTS) {
+      throw new UsageError(`-n must be a whole number from 1 to ${MAX_RESULTS}, got ${options.limit}`);
     }
     const query = validateQuery(options.query, this.provider);
     const where = await whereClause(options, this.store);

@@ -1,6 +1,12 @@
 /** What a search returns, before any formatting. Formatters and the MCP server consume this. */
 
-export type SearchMode = 'hybrid' | 'vector' | 'text';
+/** Every ranking mode, in the order help text lists them; the settings schema, flags and the MCP tool use this list. */
+export const SEARCH_MODES = ['hybrid', 'vector', 'text'] as const;
+
+export type SearchMode = (typeof SEARCH_MODES)[number];
+
+/** Most results one search returns (`-n`, `search.limit`, the MCP tool's `limit`). */
+export const MAX_RESULTS = 100;
 
 export interface ResultCommit {
   sha: string;

@@ -157,9 +157,10 @@ describe('gitctx search', () => {
     for (const [args, message] of [
       [[], /empty query/],
       [['   '], /empty query/],
-      [['x', '-n', '0'], /-n must be from 1 to 100/],
-      [['x', '-n', '101'], /-n must be from 1 to 100/],
-      [['x', '-n', 'many'], /-n takes a whole number/],
+      [['x', '-n', '0'], /^gitctx: invalid value "0" for search\.limit in -n\/--limit: must be a whole number from 1 to 100\n$/],
+      [['x', '-n', '101'], /invalid value "101" for search\.limit in -n\/--limit: must be a whole number from 1 to 100/],
+      [['x', '-n', 'many'], /invalid value "many" for search\.limit in -n\/--limit: must be a whole number from 1 to 100/],
+      [['x', '--min-score', 'high'], /invalid value "high" for search\.min_score in --min-score: must be a number/],
       [['x', '--mode', 'fuzzy'], /fuzzy/],
       [['word '.repeat(20_000)], /query is \d+ tokens; the limit for this model is \d+/],
     ] as [string[], RegExp][]) {

@@ -1,0 +1,34 @@
+import type { Settings } from '../config/index.js';
+import { Searcher } from '../search/search.js';
+import type { SearchOptions } from '../search/search.js';
+import type { SearchMode } from '../search/types.js';
+import type { RepoContext } from './context.js';
+import { providerFor } from './context.js';
+
+/** What one search asks for beyond the settings: the CLI's arguments, or an MCP call's. Unset fields fall back to `search.*`. */
+export interface SearchInput {
+  query: string;
+  mode?: SearchMode;
+  limit?: number;
+  paths?: readonly string[];
+  language?: string;
+  headOnly?: boolean;
+}
+
+/** The one place a search request is built from settings and a caller's input. */
+export function searchRequest(settings: Settings['search'], input: SearchInput): SearchOptions {
+  return {
+    query: input.query,
+    mode: input.mode ?? settings.mode,
+    limit: input.limit ?? settings.limit,
+    ...(settings.min_score !== undefined ? { minScore: settings.min_score } : {}),
+    paths: input.paths ?? [],
+    ...(input.language !== undefined ? { language: input.language } : {}),
+    headOnly: input.headOnly === true,
+  };
+}
+
+/** The repository's index with the provider its settings call for (approval checked first); the caller closes it. */
+export async function openSearcher(context: RepoContext): Promise<Searcher> {
+  return Searcher.open(context.workspace.dir, await providerFor(context));
+}
