@@ -1,5 +1,6 @@
 /**
- * Embeddings: one `EmbeddingProvider` interface, chosen by `model.embedding`.
+ * Embeddings: one `EmbeddingProvider` interface, chosen by `model.embedding`
+ * through the provider registry (registry.ts: one entry per provider, in providers/).
  * `local` (the default) is `local-v1`, an offline, weight-free hashing model
  * identical on every machine; API models (OpenAI and compatible servers) are
  * batched, retried and checked so that no wrong vector ever reaches the cache.
@@ -7,7 +8,10 @@
  * by full-text search.
  */
 export type { EmbeddingProvider, EmbedOptions, EmbedProgress, EmbedResult } from './types.js';
-export { createProvider, KNOWN_OPENAI_MODELS, type ProviderOptions, type KnownModel } from './factory.js';
+export { createProvider, type ProviderOptions } from './factory.js';
+export { knownModel, PROVIDERS, type KnownModel, type ProviderEntry } from './registry.js';
+export { KNOWN_OPENAI_MODELS } from './providers/openai.js';
 export { createLocalProvider, estimateTokens, LOCAL_MODEL, LOCAL_MAX_INPUT_TOKENS } from './local.js';
+export { isLocalModel, LOCAL_MODELS } from './names.js';
 export { codeTerms, splitIdentifier, words, type CodeTermsOptions } from './tokens.js';
 export { maskSecret, redactSecrets } from './mask.js';

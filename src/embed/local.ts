@@ -11,7 +11,7 @@
 import { InterruptedError } from '../errors.js';
 import { createHashingEmbedder, type HashingParams } from './hashing.js';
 import type { EmbeddingProvider, EmbedOptions, EmbedResult } from './types.js';
-import { LOCAL_MODEL } from './names.js';
+import { LOCAL_MODEL, type LocalModelName } from './names.js';
 
 export { LOCAL_MODEL };
 
@@ -30,6 +30,11 @@ export const LOCAL_V1_PARAMS: Readonly<HashingParams> = Object.freeze({
   // every platform where Math.log is only required to be approximate.
   tf: 'sqrt',
   bucketsPerFeature: 1,
+});
+
+/** Each built-in local model's pinned parameters, by name (the names are listed in names.ts). */
+export const LOCAL_MODEL_PARAMS: Readonly<Record<LocalModelName, Readonly<HashingParams>>> = Object.freeze({
+  'local-v1': LOCAL_V1_PARAMS,
 });
 
 /**

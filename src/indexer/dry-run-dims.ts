@@ -6,14 +6,13 @@
 import { join } from 'node:path';
 import { cachedDims } from '../cache/index.js';
 import type { Settings } from '../config/index.js';
-import { KNOWN_OPENAI_MODELS } from '../embed/index.js';
-import { isLocalModel } from '../embed/names.js';
+import { knownModel } from '../embed/index.js';
 import { readIndexMeta } from '../store/meta.js';
 
 /** Undefined when the size is known anyway, or when nothing on disk was made with the model. */
 export async function dryRunDims(gitctxDir: string, settings: Settings): Promise<number | undefined> {
   const model = settings.model.embedding.trim();
-  if (settings.model.dimensions !== undefined || isLocalModel(model) || KNOWN_OPENAI_MODELS[model] !== undefined) return undefined;
+  if (settings.model.dimensions !== undefined || knownModel(model) !== undefined) return undefined;
   const meta = await readIndexMeta(join(gitctxDir, 'db'));
   if (meta?.model === model) return meta.dims;
   return cachedDims(join(gitctxDir, 'embeddings'), model);

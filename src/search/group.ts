@@ -1,4 +1,4 @@
-import type { StoredChunk as ScoredChunk } from '../store/index-store.js';
+import type { StoredChunk as ScoredChunk } from '../store/index.js';
 import type { SearchResult } from './types.js';
 
 function better(a: ScoredChunk, b: ScoredChunk): boolean {

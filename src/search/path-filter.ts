@@ -20,3 +20,23 @@ export function compilePathFilter(globs: readonly string[]): (path: string) => b
   });
   return (path) => matchers.some((match) => match(path));
 }
+
+/**
+ * The `--path` filter as a store filter. Globs have no SQL equivalent that matches their
+ * semantics (`**`, brace sets, basename matching), so they are evaluated here, over the
+ * distinct paths in the index, and become a list of paths: undefined when `matches` accepts
+ * every path (no filter), false when it accepts none (no query to run). Whichever of the
+ * matched and unmatched paths is the shorter list is given, so the store's predicate is at
+ * most half the index's paths long.
+ */
+export function pathSelection(
+  paths: readonly string[],
+  matches: (path: string) => boolean,
+): { only: string[] } | { except: string[] } | undefined | false {
+  const inside: string[] = [];
+  const outside: string[] = [];
+  for (const path of paths) (matches(path) ? inside : outside).push(path);
+  if (inside.length === 0) return false;
+  if (outside.length === 0) return undefined;
+  return inside.length <= outside.length ? { only: inside } : { except: outside };
+}

@@ -1,13 +1,17 @@
+/**
+ * The query pipeline: check the query, turn the filters into a store filter, ask the store
+ * for vector and text candidates side by side, fuse them (hybrid), group them into results.
+ * It sees the index only as a `VectorStore`; `Searcher.open` is the convenience that opens
+ * the LanceDB one under `.gitctx/db` through the store module.
+ */
 import { join } from 'node:path';
 import type { EmbeddingProvider } from '../embed/index.js';
 import { GitctxError, NoIndexError, UsageError } from '../errors.js';
-import { IndexStore } from '../store/index-store.js';
-import type { CandidateQuery, StoredChunk } from '../store/index-store.js';
-import { searchTextOf } from '../store/search-text.js';
+import { openVectorStore, searchTextOf } from '../store/index.js';
+import type { CandidateQuery, ChunkFilter, StoredChunk, VectorStore } from '../store/index.js';
 import { reciprocalRankFusion } from './fusion.js';
 import { groupResults } from './group.js';
-import { compilePathFilter } from './path-filter.js';
-import { pathPredicate, sqlString } from './where.js';
+import { compilePathFilter, pathSelection } from './path-filter.js';
 import { MAX_RESULTS } from './types.js';
 import type { SearchMode, SearchResponse } from './types.js';
 
@@ -34,20 +38,20 @@ function candidateCount(options: SearchOptions): number {
   return Math.max(50, options.limit * 5);
 }
 
-/** The filters as one LanceDB predicate; `false` when the paths filter leaves nothing to search. */
-async function whereClause(options: SearchOptions, store: IndexStore): Promise<string | undefined | false> {
-  const parts: string[] = [];
-  if (options.headOnly) parts.push('is_head = true');
+/** The filters, applied inside the store's query; `false` when the paths filter leaves nothing to search. */
+async function chunkFilter(options: SearchOptions, store: VectorStore): Promise<ChunkFilter | false> {
+  const filter: ChunkFilter = {};
+  if (options.headOnly) filter.headOnly = true;
   if (options.language !== undefined) {
     if (!/^[a-z0-9+#._-]+$/i.test(options.language)) throw new UsageError(`--lang: not a language name: ${options.language}`);
-    parts.push(`language = ${sqlString(options.language.toLowerCase())}`);
+    filter.language = options.language.toLowerCase();
   }
   if (options.paths !== undefined && options.paths.length > 0) {
-    const paths = pathPredicate(await store.distinctPaths(), compilePathFilter(options.paths));
+    const paths = pathSelection(await store.distinctPaths(), compilePathFilter(options.paths));
     if (paths === false) return false;
-    if (paths !== undefined) parts.push(paths);
+    if (paths !== undefined) filter.paths = paths;
   }
-  return parts.length > 0 ? parts.join(' AND ') : undefined;
+  return filter;
 }
 
 export function validateQuery(query: string, provider: Pick<EmbeddingProvider, 'countTokens' | 'maxInputTokens'>): string {
@@ -60,16 +64,23 @@ export function validateQuery(query: string, provider: Pick<EmbeddingProvider, '
   return trimmed;
 }
 
-/** An open index and the provider that embeds queries for it. Reused across queries by the MCP server. */
+/**
+ * An open index and the provider that embeds queries for it. Reused across queries by the MCP server.
+ * `reopen`, when given, opens the index as it is now: a search that fails for a reason of the
+ * store's is run once more on a reopened store if that reads other data (an index run committed).
+ */
 export class Searcher {
-  private constructor(
-    private store: IndexStore,
+  constructor(
+    private store: VectorStore,
     private readonly provider: EmbeddingProvider,
+    private readonly reopen?: () => Promise<VectorStore>,
   ) {}
 
   /** Opens `.gitctx/db`; NoIndexError (exit 8) when there is none, or it was built with another model. */
   static async open(gitctxDir: string, provider: EmbeddingProvider): Promise<Searcher> {
-    return new Searcher(await openStoreFor(join(gitctxDir, 'db'), provider), provider);
+    const dbDir = join(gitctxDir, 'db');
+    const open = () => openStoreFor(dbDir, provider);
+    return new Searcher(await open(), provider, open);
   }
 
   get model(): string {
@@ -91,8 +102,9 @@ export class Searcher {
 
   /** Moves to the index on disk if it is not the one open; false when nothing changed (the failure was not a commit's doing). */
   private async reopenIfMoved(): Promise<boolean> {
-    const fresh = await openStoreFor(this.store.dir, this.provider);
-    if (fresh.tableName === this.store.tableName && (await fresh.version()) === (await this.store.version())) {
+    if (this.reopen === undefined) return false;
+    const fresh = await this.reopen();
+    if (await fresh.sameDataAs(this.store)) {
       fresh.close();
       return false;
     }
@@ -106,9 +118,9 @@ export class Searcher {
       throw new UsageError(`-n must be a whole number from 1 to ${MAX_RESULTS}, got ${options.limit}`);
     }
     const query = validateQuery(options.query, this.provider);
-    const where = await whereClause(options, this.store);
-    if (where === false) return { query, mode: options.mode, model: this.provider.model, results: [] };
-    const candidates: CandidateQuery = { limit: candidateCount(options), ...(where ? { where } : {}) };
+    const filter = await chunkFilter(options, this.store);
+    if (filter === false) return { query, mode: options.mode, model: this.provider.model, results: [] };
+    const candidates: CandidateQuery = { limit: candidateCount(options), filter };
     const floor = options.mode === 'vector' && options.minScore !== undefined ? options.minScore : VECTOR_NOISE_FLOOR;
     // The two rankers are independent: run them side by side.
     const [vector, text] = await Promise.all([
@@ -151,10 +163,10 @@ export class Searcher {
 }
 
 /** The index in `dbDir`, if it was built with the provider's model. */
-async function openStoreFor(dbDir: string, provider: EmbeddingProvider): Promise<IndexStore> {
-  const store = await IndexStore.openForRead(dbDir);
+async function openStoreFor(dbDir: string, provider: EmbeddingProvider): Promise<VectorStore> {
+  const store = await openVectorStore(dbDir);
   if (store === undefined) throw new NoIndexError();
-  const meta = store.previousMeta;
+  const meta = store.builtWith;
   if (meta && (meta.model !== provider.model || meta.dims !== provider.dims)) {
     store.close();
     throw new NoIndexError(

@@ -13,6 +13,8 @@ import { cleanupCutoff, DEFAULT_RETENTION } from './retention.js';
 import type { RetentionPolicy } from './retention.js';
 import { chunksSchema, queryCacheSchema, rowsToArrow } from './schema.js';
 import type { ChunkRow } from './schema.js';
+import type { CandidateQuery, StoredChunk, VectorStore } from './vector-store.js';
+import { whereOf } from './where.js';
 
 /** Rows buffered before one `add`: keeps table versions few and memory bounded. */
 const ADD_BATCH_ROWS = 4096;
@@ -39,27 +41,6 @@ export interface BlobChunk {
   endLine: number;
   text: string;
   vector: Float32Array;
-}
-
-/** A chunk found by a search, with its score in the search's own units. */
-export interface StoredChunk {
-  path: string;
-  startLine: number;
-  endLine: number;
-  chunkIndex: number;
-  language: string;
-  blobSha: string;
-  isHead: boolean;
-  uncommitted: boolean;
-  content: string;
-  commit: { sha: string; author: string; date: string; message: string } | null;
-  score: number;
-}
-
-export interface CandidateQuery {
-  limit: number;
-  /** A LanceDB filter expression (built by the caller from trusted parts only). */
-  where?: string;
 }
 
 const RESULT_COLUMNS = [
@@ -157,9 +138,9 @@ async function lanceWrite<T>(dir: string, write: () => Promise<T>): Promise<T> {
  * repaired. An index built another way (model, dims, chunker, schema) is not wiped:
  * its replacement is built in a table of its own beside it, and meta.json moves to
  * the new table only when that run commits, so a failed run leaves the old index
- * answering searches.
+ * answering searches. Searches see it as a VectorStore.
  */
-export class IndexStore {
+export class IndexStore implements VectorStore {
   private pending: ChunkRow[] = [];
   /** Rough size of `pending`: vectors plus text as UTF-16. */
   private pendingBytes = 0;
@@ -297,6 +278,15 @@ export class IndexStore {
     }
   }
 
+  get builtWith(): IndexMeta | undefined {
+    return this.previousMeta;
+  }
+
+  /** Same table at the same version. */
+  async sameDataAs(other: VectorStore): Promise<boolean> {
+    return other instanceof IndexStore && this.tableName === other.tableName && (await this.version()) === (await other.version());
+  }
+
   /** The table version this store reads (a read-only store stays on the version it opened). */
   async version(): Promise<number> {
     return this.table.version();
@@ -428,9 +418,10 @@ export class IndexStore {
 
   /** Nearest chunks by cosine similarity, best first; `score` is the similarity in [-1, 1]. */
   async vectorSearch(vector: Float32Array, options: CandidateQuery): Promise<StoredChunk[]> {
+    const where = whereOf(options.filter);
     return topWithTies(async (limit) => {
       let query = this.table.vectorSearch(vector).distanceType('cosine').select([...RESULT_COLUMNS, '_distance']).limit(limit);
-      if (options.where) query = query.where(options.where);
+      if (where) query = query.where(where);
       return ((await query.toArray()) as (ResultRow & { _distance: number })[]).map((row) => toStoredChunk(row, 1 - row._distance));
     }, options.limit);
   }
@@ -438,9 +429,10 @@ export class IndexStore {
   /** Best BM25 matches of already-split query terms over `search_text`; `score` is the BM25 score. */
   async textSearch(terms: string, options: CandidateQuery): Promise<StoredChunk[]> {
     if (terms.trim() === '' || !(this.textIndexed ?? (await this.hasTextIndex()))) return [];
+    const where = whereOf(options.filter);
     return topWithTies(async (limit) => {
       let query = this.table.query().fullTextSearch(terms, { columns: ['search_text'] }).select([...RESULT_COLUMNS, '_score']).limit(limit);
-      if (options.where) query = query.where(options.where);
+      if (where) query = query.where(where);
       return ((await query.toArray()) as (ResultRow & { _score: number })[]).map((row) => toStoredChunk(row, row._score));
     }, options.limit);
   }

@@ -17,7 +17,7 @@ import {
 } from '../../src/config/index.js';
 import { maxChunksPerFile } from '../../src/cache/index.js';
 import { DEFAULT_TARGET_TOKENS } from '../../src/chunk/index.js';
-import { KNOWN_OPENAI_MODELS } from '../../src/embed/factory.js';
+import { KNOWN_OPENAI_MODELS } from '../../src/embed/index.js';
 import { ExitCode, UsageError } from '../../src/errors.js';
 
 let root: string;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IndexStore } from '../../src/store/index-store.js';
-import type { StoredChunk } from '../../src/store/index-store.js';
+import type { StoredChunk } from '../../src/store/index.js';
 import type { ChunkRow } from '../../src/store/schema.js';
 
 const identity = { model: 'test-model', dims: 4, chunker: 'test-chunker' };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { reciprocalRankFusion, RRF_K } from '../../src/search/fusion.js';
 import { groupResults } from '../../src/search/group.js';
 import { compilePathFilter } from '../../src/search/path-filter.js';
-import type { StoredChunk } from '../../src/store/index-store.js';
+import type { StoredChunk } from '../../src/store/index.js';
 
 function chunk(over: Partial<StoredChunk>): StoredChunk {
   return {

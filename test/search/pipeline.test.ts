@@ -1,0 +1,178 @@
+/**
+ * The search pipeline on the in-memory VectorStore: fusion, the noise floor, grouping,
+ * filters and the retry on a reopened store, with no database. The fake provider maps each
+ * query to a fixed vector and counts its calls.
+ */
+import { describe, expect, it } from 'vitest';
+import type { EmbeddingProvider } from '../../src/embed/index.js';
+import { NoIndexError } from '../../src/errors.js';
+import { RRF_K } from '../../src/search/fusion.js';
+import { Searcher, type SearchOptions } from '../../src/search/search.js';
+import { MemoryVectorStore, memoryChunk, type MemoryChunk } from '../helpers/memory-vector-store.js';
+
+const v = (...xs: number[]) => new Float32Array(xs);
+
+function fakeProvider(vectors: Record<string, Float32Array>, options: { inProcess?: boolean } = {}) {
+  const calls: string[] = [];
+  const provider: EmbeddingProvider = {
+    model: 'fake-3',
+    dims: 3,
+    maxInputTokens: 100,
+    ...(options.inProcess ? { inProcess: true } : {}),
+    countTokens: (text) => text.split(/\s+/).length,
+    embed(texts) {
+      calls.push(...texts);
+      return Promise.resolve({ vectors: texts.map((t) => vectors[t] ?? v(0, 0, 1)), tokens: 0, costUsd: 0 });
+    },
+  };
+  return { provider, calls };
+}
+
+const search = (options: Partial<SearchOptions> & Pick<SearchOptions, 'query'>): SearchOptions => ({ mode: 'hybrid', limit: 10, ...options });
+
+// Query "ledger balance" embeds as [1, 0, 0].
+const QUERY = 'ledger balance';
+const vectors = { [QUERY]: v(1, 0, 0) };
+const sha = (c: string) => c.repeat(40);
+
+/** Near in vector space only, near in words only, near in both, and noise. */
+const chunks: MemoryChunk[] = [
+  memoryChunk({ path: 'src/both.ts', blobSha: sha('b'), content: 'ledger balance total', vector: v(0.9, 0.1, 0) }),
+  memoryChunk({ path: 'src/vector.ts', blobSha: sha('v'), content: 'sum of accounts', vector: v(1, 0, 0) }),
+  memoryChunk({ path: 'src/words.py', blobSha: sha('w'), language: 'python', content: 'ledger balance ledger', vector: v(0, 1, 0) }),
+  memoryChunk({ path: 'src/noise.ts', blobSha: sha('n'), content: 'unrelated', vector: v(0.01, 0, 1) }),
+];
+
+describe('the search pipeline over a VectorStore', () => {
+  it('vector mode: cosine order, candidates under the noise floor dropped', async () => {
+    const { provider } = fakeProvider(vectors);
+    const response = await new Searcher(new MemoryVectorStore(chunks), provider).search(search({ query: QUERY, mode: 'vector' }));
+    expect(response.model).toBe('fake-3');
+    expect(response.results.map((r) => r.path)).toEqual(['src/vector.ts', 'src/both.ts']);
+    expect(response.results[0]?.score).toBeCloseTo(1, 6);
+  });
+
+  it('vector mode: --min-score replaces the noise floor', async () => {
+    const { provider } = fakeProvider(vectors);
+    const searcher = new Searcher(new MemoryVectorStore(chunks), provider);
+    const response = await searcher.search(search({ query: QUERY, mode: 'vector', minScore: -1 }));
+    expect(response.results.map((r) => r.path)).toEqual(['src/vector.ts', 'src/both.ts', 'src/noise.ts', 'src/words.py']);
+  });
+
+  it('text mode: term matches only, no query embedded', async () => {
+    const { provider, calls } = fakeProvider(vectors);
+    const response = await new Searcher(new MemoryVectorStore(chunks), provider).search(search({ query: QUERY, mode: 'text' }));
+    expect(response.results.map((r) => [r.path, r.score])).toEqual([
+      ['src/words.py', 3],
+      ['src/both.ts', 2],
+    ]);
+    expect(calls).toEqual([]);
+  });
+
+  it('hybrid: reciprocal rank fusion of both lists, 1 for first in both', async () => {
+    const { provider } = fakeProvider(vectors);
+    const response = await new Searcher(new MemoryVectorStore(chunks), provider).search(search({ query: QUERY }));
+    // vector: vector.ts, both.ts; text: words.py, both.ts.
+    const best = 2 / (RRF_K + 1);
+    expect(response.results.map((r) => r.path)).toEqual(['src/both.ts', 'src/vector.ts', 'src/words.py']);
+    expect(response.results[0]?.score).toBeCloseTo((2 / (RRF_K + 2)) / best, 12);
+    expect(response.results[1]?.score).toBeCloseTo(1 / (RRF_K + 1) / best, 12);
+    // Equal fused scores keep the vector list's order (fusion is stable over its input order).
+    expect(response.results[2]?.score).toBe(response.results[1]?.score);
+  });
+
+  it('groups one blob seen at several paths once, the HEAD copy first, and merges overlapping chunks', async () => {
+    const { provider } = fakeProvider(vectors);
+    const store = new MemoryVectorStore([
+      memoryChunk({ path: 'old/a.ts', isHead: false, blobSha: sha('a'), startLine: 1, endLine: 4, content: 'ledger one', vector: v(1, 0, 0) }),
+      memoryChunk({ path: 'src/a.ts', blobSha: sha('a'), startLine: 1, endLine: 4, content: 'ledger one', vector: v(1, 0, 0) }),
+      memoryChunk({ path: 'src/a.ts', blobSha: sha('a'), startLine: 4, endLine: 4, chunkIndex: 1, content: ' continued', vector: v(0.8, 0.2, 0) }),
+    ]);
+    const response = await new Searcher(store, provider).search(search({ query: QUERY, mode: 'vector' }));
+    expect(response.results).toHaveLength(1);
+    expect(response.results[0]).toMatchObject({ path: 'src/a.ts', isHead: true, startLine: 1, endLine: 4, content: 'ledger one continued' });
+    expect(response.results[0]?.score).toBeCloseTo(1, 6);
+  });
+
+  it('passes --path, --lang and --head-only down as one filter, applied before ranking', async () => {
+    const { provider } = fakeProvider(vectors);
+    const store = new MemoryVectorStore(chunks);
+    const response = await new Searcher(store, provider).search(
+      search({ query: QUERY, paths: ['*.py', 'src/both.ts'], language: 'Python', headOnly: true }),
+    );
+    expect(response.results.map((r) => r.path)).toEqual(['src/words.py']);
+    const filter = { headOnly: true, language: 'python', paths: { only: ['src/both.ts', 'src/words.py'] } };
+    // The two rankers run side by side: either may ask first.
+    expect([...store.answered].sort((a, b) => a.kind.localeCompare(b.kind))).toEqual([
+      { kind: 'text', limit: 50, filter },
+      { kind: 'vector', limit: 50, filter },
+    ]);
+  });
+
+  it('a path filter that matches most paths lists the others; one that matches none asks the store nothing', async () => {
+    const { provider } = fakeProvider(vectors);
+    const store = new MemoryVectorStore(chunks);
+    const searcher = new Searcher(store, provider);
+    await searcher.search(search({ query: QUERY, mode: 'text', paths: ['src/'] }));
+    expect(store.answered[0]?.filter).toEqual({});
+    await searcher.search(search({ query: QUERY, mode: 'text', paths: ['*.ts'] }));
+    expect(store.answered[1]?.filter).toEqual({ paths: { except: ['src/words.py'] } });
+    const none = await searcher.search(search({ query: QUERY, paths: ['nowhere/**'] }));
+    expect(none.results).toEqual([]);
+    expect(store.answered).toHaveLength(2);
+  });
+
+  it("caches an API model's query vector in the store; an in-process model's is computed each time", async () => {
+    const api = fakeProvider(vectors);
+    const store = new MemoryVectorStore(chunks);
+    const searcher = new Searcher(store, api.provider);
+    await searcher.search(search({ query: QUERY, mode: 'vector' }));
+    await searcher.search(search({ query: QUERY, mode: 'vector' }));
+    expect(api.calls).toEqual([QUERY]);
+    expect(store.queryCache.size).toBe(1);
+
+    const local = fakeProvider(vectors, { inProcess: true });
+    const other = new MemoryVectorStore(chunks);
+    const localSearcher = new Searcher(other, local.provider);
+    await localSearcher.search(search({ query: QUERY, mode: 'vector' }));
+    await localSearcher.search(search({ query: QUERY, mode: 'vector' }));
+    expect(local.calls).toEqual([QUERY, QUERY]);
+    expect(other.queryCache.size).toBe(0);
+  });
+
+  it('a store failure is retried once on a reopened store when that reads other data', async () => {
+    const { provider } = fakeProvider(vectors);
+    class Vanished extends MemoryVectorStore {
+      override vectorSearch(): never {
+        throw new Error('Not found: chunks.lance/data/gone.lance');
+      }
+    }
+    const stale = new Vanished(chunks, undefined, 1);
+    const fresh = new MemoryVectorStore(chunks, undefined, 2);
+    const searcher = new Searcher(stale, provider, () => Promise.resolve(fresh));
+    const response = await searcher.search(search({ query: QUERY, mode: 'vector' }));
+    expect(response.results[0]?.path).toBe('src/vector.ts');
+    expect(stale.closed).toBe(true);
+
+    // Nothing moved: the failure is the caller's to see, and the reopened store is closed.
+    const broken = new Vanished(chunks, undefined, 3);
+    const same = new MemoryVectorStore(chunks, undefined, 3);
+    const err = await new Searcher(broken, provider, () => Promise.resolve(same))
+      .search(search({ query: QUERY, mode: 'vector' }))
+      .catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/Not found/);
+    expect(same.closed).toBe(true);
+    expect(broken.closed).toBe(false);
+  });
+
+  it('gitctx errors are not retried', async () => {
+    const { provider } = fakeProvider(vectors);
+    let reopened = 0;
+    const searcher = new Searcher(new MemoryVectorStore(chunks), provider, () => {
+      reopened++;
+      return Promise.reject(new NoIndexError());
+    });
+    await expect(searcher.search(search({ query: QUERY, limit: 0 }))).rejects.toThrow(/-n must be a whole number/);
+    expect(reopened).toBe(0);
+  });
+});
