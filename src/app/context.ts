@@ -4,7 +4,7 @@ import { createProvider } from '../embed/index.js';
 import type { EmbeddingProvider } from '../embed/index.js';
 import { isTracked, openRepository } from '../git/index.js';
 import type { Repository } from '../git/index.js';
-import { printable } from '../format/printable.js';
+import { printable } from '../printable.js';
 import { acquireIndexLock, Workspace } from '../workspace/index.js';
 import type { HeldLock, LockHolder } from '../workspace/index.js';
 

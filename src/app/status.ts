@@ -3,7 +3,7 @@ import { cacheStats, modelDirName } from '../cache/index.js';
 import type { Repository } from '../git/index.js';
 import { readIndexMeta } from '../store/meta.js';
 import { formatBytes } from '../format/units.js';
-import { printable } from '../format/printable.js';
+import { printable } from '../printable.js';
 
 /** The `status --json` document (shared/DESIGN.md). */
 export interface StatusReport {

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, exitCodeOf, GitctxError } from '../errors.js';
-import { printable } from '../format/printable.js';
+import { printable } from '../printable.js';
 import { packageVersion } from '../version.js';
 import { cacheCommand } from './commands/cache-command.js';
 import { clearCommand } from './commands/clear-command.js';

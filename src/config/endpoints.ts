@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { displayUrl } from '../embed/mask.js';
-import { printable } from '../format/printable.js';
+import { printable } from '../printable.js';
 import { isLocalModel } from '../embed/names.js';
 import type { ResolvedSettings, SettingSource } from './resolve.js';
 

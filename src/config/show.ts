@@ -3,7 +3,7 @@ import { settingDoc } from './docs.js';
 import { envVariableFor, settingValue } from './resolve.js';
 import type { ResolvedSettings, SettingSource } from './resolve.js';
 import { SECRET_KEYS, SETTING_KEYS } from './schema.js';
-import { printable } from '../format/printable.js';
+import { printable } from '../printable.js';
 
 /** A value as it may be shown: secrets masked (first and last three characters), nothing else changed. */
 export function shownValue(key: string, value: unknown): unknown {

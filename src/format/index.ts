@@ -47,5 +47,5 @@ export { shouldColor } from './color.js';
 export { toJsonShape } from './json.js';
 export type { SearchJson, SearchResultJson } from './json.js';
 export { renderMcpMarkdown } from './mcp.js';
-export { printable } from './printable.js';
+export { printable } from '../printable.js';
 export type { Highlighter } from './highlight/index.js';

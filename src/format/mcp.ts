@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 
 import type { SearchResponse, SearchResult } from '../search/types.js';
-import { printable } from './printable.js';
+import { printable } from '../printable.js';
 import { commitDay, fenceFor, formatScore, quote, shortSha } from './text.js';
 import type { FormatOutput } from './types.js';
 

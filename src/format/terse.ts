@@ -1,7 +1,7 @@
 import type { SearchResponse, SearchResult } from '../search/types.js';
 import type { Palette } from './color.js';
 import { palette } from './color.js';
-import { printable } from './printable.js';
+import { printable } from '../printable.js';
 import { MESSAGE_CHARS, commitDay, firstChars, formatScore, quote, shortSha } from './text.js';
 import type { FormatOutput, FormatOptions } from './types.js';
 

@@ -3,7 +3,7 @@ import type { Palette } from './color.js';
 import { palette } from './color.js';
 import { highlightLines, loadHighlighter } from './highlight/index.js';
 import { headerLine } from './terse.js';
-import { printable } from './printable.js';
+import { printable } from '../printable.js';
 import type { FormatOutput, FormatOptions } from './types.js';
 
 /**

@@ -11,7 +11,7 @@ import type { FileFilter, SkipReason } from '../filter/index.js';
 import { openBlobReader, readWorktreeFile } from '../git/index.js';
 import type { LinguistAttributes, Repository } from '../git/index.js';
 import type { Settings } from '../config/index.js';
-import { printable } from '../format/printable.js';
+import { printable } from '../printable.js';
 import { IndexStore } from '../store/index-store.js';
 import type { IndexIdentity, IndexMeta, RememberedSkip, StoredFile } from '../store/index-store.js';
 import { collectFiles } from './collect.js';

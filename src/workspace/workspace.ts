@@ -1,7 +1,7 @@
 import { mkdir, readdir, readlink, realpath } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { errnoCode, fromFsError, UsageError } from '../errors.js';
-import { printable } from '../format/printable.js';
+import { printable } from '../printable.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { lstatOrNull } from './remove.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { printable } from '../../src/format/printable.js';
+import { printable } from '../../src/printable.js';
 import { commitDay, fenceFor, firstChars, formatScore, quote, shortSha } from '../../src/format/text.js';
 
 describe('formatScore', () => {

@@ -5,7 +5,7 @@ import type { CacheStats, IndexedChunk, PruneReport, VerifyModel, VerifyReport }
 import type { EmbeddingProvider } from '../../embed/index.js';
 import type { IndexStore as Store } from '../../store/index-store.js';
 import type { RepoContext } from '../../app/context.js';
-import { printable } from '../../format/printable.js';
+import { printable } from '../../printable.js';
 import { formatBytes } from '../../format/units.js';
 
 /** Bytes for people: binary units, one decimal. */

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { lstatOrNull, measureTree, removeTree, Workspace } from '../../workspace/index.js';
 import { formatBytes } from '../../format/units.js';
 import { confirm } from '../confirm.js';
-import { printable } from '../../format/printable.js';
+import { printable } from '../../printable.js';
 
 interface ClearFlags {
   db?: boolean;

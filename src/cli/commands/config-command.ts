@@ -10,7 +10,7 @@ import { Command } from 'commander';
 import type * as ConfigIndex from '../../config/index.js';
 import { maskSecret, redactSecrets } from '../../embed/mask.js';
 import { GitctxError, NotARepositoryError, UsageError } from '../../errors.js';
-import { printable } from '../../format/printable.js';
+import { printable } from '../../printable.js';
 
 type ConfigModule = typeof ConfigIndex;
 

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { InterruptedError } from '../../errors.js';
-import { printable } from '../../format/printable.js';
+import { printable } from '../../printable.js';
 import type { IndexProgress, IndexRunOptions, IndexSummary } from '../../indexer/run.js';
 import { confirm } from '../confirm.js';
 import { formatDuration, formatUsd } from '../../format/units.js';
