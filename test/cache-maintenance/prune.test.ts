@@ -1,8 +1,10 @@
 import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyPrune, findLiveBlobs, parseWorktreeList, planPrune, pruneCache, scanCache } from '../../src/cache/index.js';
-import type { CacheScan } from '../../src/cache/index.js';
+import { pruneCache } from '../../src/cache-maintenance/index.js';
+import { applyPrune, findLiveBlobs, parseWorktreeList, planPrune } from '../../src/cache-maintenance/prune.js';
+import { scanCache } from '../../src/cache-maintenance/scan.js';
+import type { CacheScan } from '../../src/cache-maintenance/scan.js';
 import { openRepository } from '../../src/git/index.js';
 import { cloneRepo, makeRepo, makeTempDir } from '../helpers/git-repo.js';
 import type { TestRepo } from '../helpers/git-repo.js';

@@ -6,13 +6,12 @@
  */
 import { constants as fsConstants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import type { CacheEncoding } from './types.js';
-import { CACHE_ENCODINGS } from './types.js';
-import { MAX_DIMS } from './codec.js';
-import { modelDirName, modelFromDirName } from './paths.js';
+import { CACHE_ENCODINGS, MAX_DECOMPRESSED_BYTES, modelDirName, modelFromDirName } from '../cache/index.js';
+import type { CacheEncoding } from '../cache/index.js';
+import { MAX_DIMS } from '../cache/codec.js';
+import { decodeSafetensorsHeader, DEFAULT_MAX_HEADER_BYTES } from '../cache/safetensors.js';
+import { zstdContentSize, ZstdPrefixDecoder } from '../cache/zstd.js';
 import { scanCache } from './scan.js';
-import { decodeSafetensorsHeader, DEFAULT_MAX_HEADER_BYTES } from './safetensors.js';
-import { MAX_DECOMPRESSED_BYTES, zstdContentSize, ZstdPrefixDecoder } from './zstd.js';
 import { errnoCode } from '../errors.js';
 
 export interface CacheStatsGroup {

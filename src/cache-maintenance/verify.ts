@@ -30,17 +30,14 @@ import { errnoCode, ExitCode, GitctxError, InterruptedError } from '../errors.js
 import { listWorktreeChanges, openBlobReader, readWorktreeFile } from '../git/index.js';
 import type { Repository } from '../git/index.js';
 import { runGit } from '../git/runner.js';
-import type { CacheEntry } from './codec.js';
-import { decodeCacheFile, MAX_DIMS } from './codec.js';
-import { EmbeddingCache } from './embedding-cache.js';
-import { CacheFormatError } from './errors.js';
-import { modelFromDirName } from './paths.js';
+import { CacheFormatError, decodeCacheFile, EmbeddingCache, MAX_DECOMPRESSED_BYTES, modelFromDirName } from '../cache/index.js';
+import type { CacheEncoding, CacheEntry } from '../cache/index.js';
+import { MAX_DIMS } from '../cache/codec.js';
+import { decodeSafetensorsHeader, DEFAULT_MAX_HEADER_BYTES } from '../cache/safetensors.js';
+import { zstdContentSize, ZstdPrefixDecoder } from '../cache/zstd.js';
 import { readBounded } from '../fs-read.js';
 import { scanCache } from './scan.js';
 import type { CacheScan, ScannedCacheFile } from './scan.js';
-import { decodeSafetensorsHeader, DEFAULT_MAX_HEADER_BYTES } from './safetensors.js';
-import type { CacheEncoding } from './types.js';
-import { MAX_DECOMPRESSED_BYTES, zstdContentSize, ZstdPrefixDecoder } from './zstd.js';
 
 // ---------------------------------------------------------------------------
 // One file's bytes
