@@ -27,9 +27,8 @@ import { chunkText, chunkerSignature } from '../chunk/index.js';
 import type { Chunk, ChunkerOptions } from '../chunk/index.js';
 import type { EmbeddingProvider } from '../embed/index.js';
 import { errnoCode, ExitCode, GitctxError, InterruptedError } from '../errors.js';
-import { listWorktreeChanges, openBlobReader, readWorktreeFile } from '../git/index.js';
+import { listWorktreeChanges, openBlobReader, readObjectTypes, readWorktreeFile } from '../git/index.js';
 import type { Repository } from '../git/index.js';
-import { runGit } from '../git/runner.js';
 import { CacheFormatError, decodeCacheFile, EmbeddingCache, MAX_DECOMPRESSED_BYTES, modelFromDirName } from '../cache/index.js';
 import type { CacheEncoding, CacheEntry } from '../cache/index.js';
 import { MAX_DIMS } from '../cache/codec.js';
@@ -294,20 +293,6 @@ async function mapLimited<T>(items: readonly T[], limit: number, fn: (item: T, i
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-/** Object types of `shas` from one `git cat-file --batch-check`; absent ids are missing. */
-async function objectTypes(repo: Repository, shas: readonly string[]): Promise<Map<string, string>> {
-  const types = new Map<string, string>();
-  if (shas.length === 0) return types;
-  const { stdout } = await runGit(repo.runner, repo.root, ['cat-file', '--batch-check=%(objectname) %(objecttype)'], {
-    input: `${shas.join('\n')}\n`,
-  });
-  for (const line of stdout.toString('utf8').split('\n')) {
-    const [sha, type] = line.split(' ');
-    if (sha !== undefined && type !== undefined && type !== 'missing') types.set(sha, type);
-  }
-  return types;
-}
-
 function spanOf(chunk: Chunk): Span {
   return [chunk.startLine, chunk.endLine, chunk.tokens, chunk.hash];
 }
@@ -466,7 +451,7 @@ class Verification {
   /** Object types of `shas`, and the work-tree paths of those git does not have. */
   private async findBlobs(shas: readonly string[]): Promise<{ types: Map<string, string>; inWorktree: Map<string, string> }> {
     const unique = [...new Set(shas)];
-    const types = await objectTypes(this.repo, unique);
+    const types = await readObjectTypes(this.repo, unique);
     const inWorktree = new Map<string, string>();
     // Hashing changed files costs a little; only worth it when some blob is not committed.
     if (unique.some((sha) => !types.has(sha))) {
