@@ -13,7 +13,9 @@
  *   repairs the bad ones from the search index's vectors (`gitctx cache verify [--repair]`).
  * - `pruneCache` removes the files of blobs git can no longer reach (`gitctx cache prune`).
  *
- * All three walk the directory with one untrusting scan (scan.ts).
+ * All three walk the directory with one untrusting scan (scan.ts); every git
+ * question goes through src/git, and blob contents through its one blob stream
+ * (`streamBlobs`, which the indexer reads with too).
  */
 export { cacheStats, cachedDims } from './stats.js';
 export type { CacheStats, CacheStatsGroup } from './stats.js';

@@ -26,9 +26,9 @@ import { join, relative, sep } from 'node:path';
 import { chunkText, chunkerSignature } from '../chunk/index.js';
 import type { Chunk, ChunkerOptions } from '../chunk/index.js';
 import type { EmbeddingProvider } from '../embed/index.js';
-import { errnoCode, ExitCode, GitctxError, InterruptedError } from '../errors.js';
-import { listWorktreeChanges, openBlobReader, readObjectTypes, readWorktreeFile } from '../git/index.js';
-import type { Repository } from '../git/index.js';
+import { ExitCode, GitctxError, InterruptedError } from '../errors.js';
+import { listWorktreeChanges, readObjectTypes, streamBlobs } from '../git/index.js';
+import type { Repository, StreamedBlob, WantedBlob } from '../git/index.js';
 import { CacheFormatError, decodeCacheFile, EmbeddingCache, MAX_DECOMPRESSED_BYTES, modelFromDirName } from '../cache/index.js';
 import type { CacheEncoding, CacheEntry } from '../cache/index.js';
 import { MAX_DIMS } from '../cache/codec.js';
@@ -649,35 +649,18 @@ class Verification {
   }
 }
 
-/** Blob contents in the order asked: committed ones through one cat-file process, uncommitted ones from disk. */
-async function* blobContents(
-  repo: Repository,
-  shas: Iterable<string>,
-  origins: ReadonlyMap<string, BlobOrigin>,
-): AsyncGenerator<{ sha: string; content: Buffer | null }> {
-  const committed: string[] = [];
-  const onDisk: Array<[string, string]> = [];
+/**
+ * Blob contents through git's one blob stream: committed ones first, then uncommitted ones from
+ * disk (null when deleted meanwhile); blobs of no known origin are left out.
+ */
+function blobContents(repo: Repository, shas: Iterable<string>, origins: ReadonlyMap<string, BlobOrigin>): AsyncGenerator<StreamedBlob> {
+  const wanted: WantedBlob[] = [];
   for (const sha of shas) {
     const origin = origins.get(sha);
-    if (origin?.kind === 'object') committed.push(sha);
-    else if (origin?.kind === 'worktree') onDisk.push([sha, origin.path]);
+    if (origin?.kind === 'object') wanted.push({ sha });
+    else if (origin?.kind === 'worktree') wanted.push({ sha, path: origin.path });
   }
-  if (committed.length > 0) {
-    const reader = openBlobReader(repo);
-    try {
-      for await (const blob of reader.readMany(committed)) yield { sha: blob.sha, content: blob.content };
-    } finally {
-      await reader.close();
-    }
-  }
-  for (const [sha, path] of onDisk) {
-    // A work-tree file may be deleted while we verify: then its blob is simply not there.
-    const content = await readWorktreeFile(repo.root, path).catch((err: unknown) => {
-      if (errnoCode(err) === 'ENOENT') return null;
-      throw err;
-    });
-    yield { sha, content };
-  }
+  return streamBlobs(repo, wanted);
 }
 
 async function reembedFiles(

@@ -18,6 +18,8 @@ export type { EntryKind, TreeEntry } from './tree.js';
 export { CatFileBlobReader, openBlobReader, readObjectSizes, readObjectTypes } from './blob-reader.js';
 export type { BlobContent, BlobReaderStats, BlobSource, ReadManyOptions } from './blob-reader.js';
 export { MemoryBlobSource } from './memory-blob-source.js';
+export { streamBlobs } from './blob-stream.js';
+export type { StreamedBlob, WantedBlob } from './blob-stream.js';
 export { findReachable, lastCommits, listHistory, listStashCommits, resolveCommit } from './log.js';
 export type { CommitInfo, HistoryBlob } from './log.js';
 export { hashFiles, listWorktreeChanges, readWorktreeFile } from './worktree.js';
