@@ -11,6 +11,7 @@ import type { CacheEncoding } from '../cache/index.js';
 import { MAX_DIMS } from '../cache/codec.js';
 import { decodeSafetensorsHeader, DEFAULT_MAX_HEADER_BYTES } from '../cache/safetensors.js';
 import { zstdContentSize, ZstdPrefixDecoder } from '../cache/zstd.js';
+import { mapLimited } from './map-limited.js';
 import { scanCache } from './scan.js';
 import { errnoCode } from '../errors.js';
 
@@ -44,7 +45,6 @@ interface FileFacts {
 
 const READ_CHUNK = 32 * 1024;
 const PARALLEL_FILES = 16;
-
 
 function encodingOf(metadata: Record<string, string>): CacheEncoding | 'invalid' {
   return CACHE_ENCODINGS.find((e) => e === metadata['encoding']) ?? 'invalid';
@@ -105,20 +105,6 @@ async function inspectOrInvalid(path: string): Promise<FileFacts> {
     return { bytes: size, uncompressedBytes: 0, encoding: 'invalid' };
   }
 }
-
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 
 /** Counts files and bytes under the embeddings root `dir` (a missing root is an empty cache). */
 export async function cacheStats(dir: string): Promise<CacheStats> {

@@ -35,6 +35,7 @@ import { MAX_DIMS } from '../cache/codec.js';
 import { decodeSafetensorsHeader, DEFAULT_MAX_HEADER_BYTES } from '../cache/safetensors.js';
 import { zstdContentSize, ZstdPrefixDecoder } from '../cache/zstd.js';
 import { readBounded } from '../fs-read.js';
+import { mapLimited } from './map-limited.js';
 import { scanCache } from './scan.js';
 import type { CacheScan, ScannedCacheFile } from './scan.js';
 
@@ -280,17 +281,6 @@ function reasonOf(err: unknown): string {
   // Whatever decoding untrusted bytes throws is the file's fault; CacheFormatError names the problem best.
   if (err instanceof CacheFormatError) return err.message;
   return `cannot decode (${err instanceof Error ? err.message : String(err)})`;
-}
-
-async function mapLimited<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      await fn(items[index] as T, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 function spanOf(chunk: Chunk): Span {
