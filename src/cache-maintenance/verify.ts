@@ -29,11 +29,16 @@ import type { EmbeddingProvider } from '../embed/index.js';
 import { ExitCode, GitctxError, InterruptedError } from '../errors.js';
 import { listWorktreeChanges, readObjectTypes, streamBlobs } from '../git/index.js';
 import type { Repository, StreamedBlob, WantedBlob } from '../git/index.js';
-import { CacheFormatError, decodeCacheFile, EmbeddingCache, MAX_DECOMPRESSED_BYTES, modelFromDirName } from '../cache/index.js';
+import {
+  CacheFormatError,
+  declaredDims,
+  decodeCacheFile,
+  EmbeddingCache,
+  MAX_DECOMPRESSED_BYTES,
+  modelFromDirName,
+  peekCacheMetadata,
+} from '../cache/index.js';
 import type { CacheEncoding, CacheEntry } from '../cache/index.js';
-import { MAX_DIMS } from '../cache/codec.js';
-import { decodeSafetensorsHeader, DEFAULT_MAX_HEADER_BYTES } from '../cache/safetensors.js';
-import { zstdContentSize, ZstdPrefixDecoder } from '../cache/zstd.js';
 import { readBounded } from '../fs-read.js';
 import { mapLimited } from './map-limited.js';
 import { scanCache } from './scan.js';
@@ -49,23 +54,6 @@ export interface CheckedFile {
   entry: CacheEntry;
 }
 
-const PEEK_CHUNK = 32 * 1024;
-
-/** The safetensors metadata, from as few decompressed bytes as hold the header (usually the first block). */
-function peekMetadata(bytes: Uint8Array): Record<string, string> {
-  const size = zstdContentSize(bytes);
-  if (size > MAX_DECOMPRESSED_BYTES) throw new CacheFormatError(`zstd: frame declares ${size} bytes, over the ${MAX_DECOMPRESSED_BYTES}-byte limit`);
-  const decoder = new ZstdPrefixDecoder(Math.min(size, 8 + DEFAULT_MAX_HEADER_BYTES));
-  for (let at = 0; at < bytes.byteLength && !decoder.done; at += PEEK_CHUNK) {
-    decoder.push(bytes.subarray(at, at + PEEK_CHUNK));
-    const header = decodeSafetensorsHeader(decoder.output, size);
-    if (header !== undefined) return header.metadata;
-  }
-  const header = decodeSafetensorsHeader(decoder.output, size);
-  if (header === undefined) throw new CacheFormatError('safetensors: the header is cut off');
-  return header.metadata;
-}
-
 /**
  * Decodes a whole cache file and holds it to the blob and model its path names,
  * with the file's own chunker (a file from another chunker is still checked in
@@ -74,10 +62,9 @@ function peekMetadata(bytes: Uint8Array): Record<string, string> {
  * Throws CacheFormatError, or whatever the decoders throw on hostile bytes.
  */
 export function checkCacheFile(bytes: Uint8Array, expected: { blobSha: string; model: string; dims?: number }): CheckedFile {
-  const metadata = peekMetadata(bytes);
-  const stated = /^[1-9][0-9]{0,5}$/.test(metadata['dims'] ?? '') ? Number(metadata['dims']) : undefined;
+  const metadata = peekCacheMetadata(bytes);
   // An unparsable count is left for decodeCacheFile to describe; any number reaches its check.
-  const dims = expected.dims ?? (stated !== undefined && stated <= MAX_DIMS ? stated : 1);
+  const dims = expected.dims ?? declaredDims(metadata) ?? 1;
   const chunker = metadata['chunker'] ?? '';
   const result = decodeCacheFile(bytes, { blobSha: expected.blobSha, model: expected.model, dims, chunker });
   // Not reachable with the file's own chunker as the key; kept so a codec change cannot pass a file silently.

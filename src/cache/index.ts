@@ -11,7 +11,8 @@
  * hostile file could stretch) and the store, `EmbeddingCache`, whose `get` returns
  * embeddings or a miss (a corrupt or hostile file, arriving through `git pull`, is
  * a miss with one warning, never a crash) and whose `set` validates and writes
- * atomically. The paths helpers name files and model directories.
+ * atomically. The paths helpers name files and model directories. `CacheHeaderPeek`
+ * reads a file's metadata from its first bytes, for tools that survey many files.
  * Looking after the cache as a whole (stats, verify and repair, prune) is
  * src/cache-maintenance.
  */
@@ -26,3 +27,4 @@ export { CACHE_FILE_SUFFIX, isBlobSha, modelDirName, modelFromDirName } from './
 export { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 export type { DType, Safetensors, Tensor } from './safetensors.js';
 export { MAX_DECOMPRESSED_BYTES } from './zstd.js';
+export { CacheHeaderPeek, declaredDims, PEEK_CHUNK_BYTES, peekCacheMetadata } from './peek.js';
