@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { cacheStats, modelDirName } from '../cache/index.js';
+import { modelDirName } from '../cache/index.js';
+import { cacheStats } from '../cache-maintenance/index.js';
 import type { Repository } from '../git/index.js';
 import { readIndexMeta } from '../store/meta.js';
 import { formatBytes } from '../format/units.js';

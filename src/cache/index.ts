@@ -7,19 +7,19 @@
  * zstd frame (shared/spec/cache-format.md). Files are byte-deterministic, so two
  * people indexing the same commit never conflict in git.
  *
- * `EmbeddingCache.get` returns embeddings or a miss; a corrupt or hostile file
- * (they arrive through `git pull`) is a miss with one warning, never a crash.
- * `set` validates and writes atomically. `cacheStats` summarises the directory.
- * `verifyCache` holds every file to the repository (and re-embeds a sample);
- * `pruneCache` removes the files of blobs git can no longer reach.
- * The safetensors codec is exported for tools that read the files directly.
+ * Two layers, both here: the codec (safetensors in zstd, pure, with every limit a
+ * hostile file could stretch) and the store, `EmbeddingCache`, whose `get` returns
+ * embeddings or a miss (a corrupt or hostile file, arriving through `git pull`, is
+ * a miss with one warning, never a crash) and whose `set` validates and writes
+ * atomically. The paths helpers name files and model directories. `CacheHeaderPeek`
+ * reads a file's metadata from its first bytes, for tools that survey many files.
+ * Looking after the cache as a whole (stats, verify and repair, prune) is
+ * src/cache-maintenance.
  */
 export { EmbeddingCache, DEFAULT_CHUNKER } from './embedding-cache.js';
 export type { EmbeddingCacheOptions, CacheFileSystem, SetInfo } from './embedding-cache.js';
 export type { CacheEncoding, Embedding } from './types.js';
 export { CACHE_ENCODINGS } from './types.js';
-export { cacheStats, cachedDims } from './stats.js';
-export type { CacheStats, CacheStatsGroup } from './stats.js';
 export { CacheFormatError, InvalidBlobShaError, InvalidEmbeddingsError } from './errors.js';
 export { CACHE_FORMAT, decodeCacheFile, encodeCacheFile, maxChunksPerFile } from './codec.js';
 export type { CacheEntry, CacheKey, CacheReadResult, EncodeOptions } from './codec.js';
@@ -27,9 +27,4 @@ export { CACHE_FILE_SUFFIX, isBlobSha, modelDirName, modelFromDirName } from './
 export { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 export type { DType, Safetensors, Tensor } from './safetensors.js';
 export { MAX_DECOMPRESSED_BYTES } from './zstd.js';
-export { CacheVerifyError, REPAIR_COMMAND, API_MAX_DEVIATION, DETERMINISTIC_MAX_DEVIATION, checkCacheFile, compareSpans, cosine, pickRandom, verifyCache } from './verify.js';
-export { scanCache } from './scan.js';
-export type { CacheScan, ScannedCacheFile, ScannedOther } from './scan.js';
-export type { CheckedFile, IndexedChunk, ReembedReport, RepairedFile, RepairOptions, RepairReport, VerifyIssue, VerifyModel, VerifyOptions, VerifyPhase, VerifyReport } from './verify.js';
-export { applyPrune, findLiveBlobs, listWorktrees, parseWorktreeList, planPrune, pruneCache } from './prune.js';
-export type { LiveBlobs, PruneItem, PruneOptions, PrunePlan, PruneReport, PrunedFile, WorktreeInfo } from './prune.js';
+export { CacheHeaderPeek, declaredDims, PEEK_CHUNK_BYTES, peekCacheMetadata } from './peek.js';

@@ -375,3 +375,17 @@ export async function readObjectSizes(repo: Repository, shas: Iterable<string>):
   }
   return sizes;
 }
+
+/** Object types (`blob`, `tree`, ...) of `shas` from one `git cat-file --batch-check`; missing objects are left out. */
+export async function readObjectTypes(repo: Repository, shas: readonly string[]): Promise<Map<string, string>> {
+  const types = new Map<string, string>();
+  if (shas.length === 0) return types;
+  const { stdout } = await runGit(repo.runner, repo.root, ['cat-file', '--batch-check=%(objectname) %(objecttype)'], {
+    input: `${shas.join('\n')}\n`,
+  });
+  for (const line of stdout.toString('utf8').split('\n')) {
+    const [sha, type] = line.split(' ');
+    if (sha !== undefined && type !== undefined && type !== 'missing') types.set(sha, type);
+  }
+  return types;
+}

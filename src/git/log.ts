@@ -213,3 +213,27 @@ export async function listStashCommits(repo: Repository): Promise<string[]> {
     .filter((line) => /^[0-9a-f]{40,64}$/.test(line));
   return [...new Set([newest, ...entries])];
 }
+
+/**
+ * Which of `candidates` (object ids) are reachable from `commits`: their whole history,
+ * trees and blobs included. Streams `rev-list --objects` and keeps only the candidates,
+ * so memory follows the candidates rather than the history. `--missing=print` lists
+ * objects a partial clone never fetched (as `?<id>`) instead of failing or fetching
+ * them: they are reachable all the same.
+ */
+export async function findReachable(repo: Repository, commits: readonly string[], candidates: ReadonlySet<string>): Promise<Set<string>> {
+  const found = new Set<string>();
+  const args = ['rev-list', '--objects', '--no-object-names', '--missing=print', '--end-of-options', ...commits];
+  let rest = '';
+  const take = (line: string) => {
+    const sha = line.startsWith('?') ? line.slice(1) : line;
+    if (candidates.has(sha)) found.add(sha);
+  };
+  for await (const chunk of streamGit(repo.runner, repo.root, args)) {
+    const lines = (rest + chunk.toString('latin1')).split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) take(line);
+  }
+  if (rest !== '') take(rest);
+  return found;
+}

@@ -4,7 +4,7 @@
  * files for it), never from its server, because a dry run sends nothing.
  */
 import { join } from 'node:path';
-import { cachedDims } from '../cache/index.js';
+import { cachedDims } from '../cache-maintenance/index.js';
 import type { Settings } from '../config/index.js';
 import { knownModel } from '../embed/index.js';
 import { readIndexMeta } from '../store/meta.js';

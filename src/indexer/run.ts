@@ -1,14 +1,13 @@
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { EmbeddingCache } from '../cache/index.js';
 import type { Embedding } from '../cache/index.js';
 import { chunkerOptionsFor, chunkerSignature, chunkText, detectLanguage } from '../chunk/index.js';
 import type { Chunk, ChunkerOptions } from '../chunk/index.js';
 import type { EmbeddingProvider } from '../embed/index.js';
-import { errnoCode, InterruptedError, NoIndexError } from '../errors.js';
+import { InterruptedError, NoIndexError } from '../errors.js';
 import { createFileFilter, SKIP_REASONS } from '../filter/index.js';
 import type { FileFilter, SkipReason } from '../filter/index.js';
-import { openBlobReader, readWorktreeFile } from '../git/index.js';
+import { streamBlobs } from '../git/index.js';
 import type { LinguistAttributes, Repository } from '../git/index.js';
 import type { Settings } from '../config/index.js';
 import { printable } from '../printable.js';
@@ -339,33 +338,15 @@ class IndexRun {
   private async *contents(
     groups: Map<string, WantedFile[]>,
   ): AsyncGenerator<{ blobSha: string; content: Buffer | null; cacheable: boolean }> {
-    const committed: string[] = [];
-    const uncommitted: [string, string][] = [];
-    for (const [sha, group] of groups) {
-      const onDisk = group.find((f) => f.uncommitted);
-      if (onDisk) uncommitted.push([sha, onDisk.path]);
-      else committed.push(sha);
-    }
-    if (committed.length > 0) {
-      const reader = openBlobReader(this.ctx.repo);
-      try {
-        for await (const blob of reader.readMany(committed)) yield { blobSha: blob.sha, content: blob.content, cacheable: true };
-      } finally {
-        await reader.close();
-      }
-    }
-    for (const [sha, path] of uncommitted) {
-      const content = await readWorktreeFile(this.ctx.repo.root, path).catch((err: unknown) => {
-        if (errnoCode(err) === 'ENOENT') return null;
-        throw err;
-      });
-      if (content === null) {
+    const wanted = [...groups].map(([sha, group]) => ({ sha, path: group.find((f) => f.uncommitted)?.path }));
+    for await (const { sha, content, path, matchesSha } of streamBlobs(this.ctx.repo, wanted)) {
+      if (content === null && path !== undefined) {
         this.ctx.warn(`${path} was deleted while indexing; skipped`);
         continue;
       }
-      // Hashed a moment ago; if the bytes read now differ (an edit since, or a clean filter such as
-      // eol conversion), they are indexed but never cached under that blob id, which names other bytes.
-      yield { blobSha: sha, content, cacheable: gitBlobId(content, this.ctx.repo.objectFormat) === sha };
+      // A work-tree file hashed a moment ago whose bytes differ now (an edit since, or a clean filter such
+      // as eol conversion) is indexed but never cached under that blob id, which names other bytes.
+      yield { blobSha: sha, content, cacheable: matchesSha };
     }
   }
 
@@ -513,11 +494,6 @@ class IndexRun {
     }
     this.indexedBlobs.add(job.blobSha);
   }
-}
-
-/** The id git gives these bytes as a blob (`git hash-object` without filters). */
-function gitBlobId(content: Buffer, format: Repository['objectFormat']): string {
-  return createHash(format).update(`blob ${content.length}\0`).update(content).digest('hex');
 }
 
 function groupByBlob(files: readonly WantedFile[]): Map<string, WantedFile[]> {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { GitctxError, InterruptedError, UsageError } from '../../errors.js';
-import type { CacheStats, IndexedChunk, PruneReport, VerifyModel, VerifyReport } from '../../cache/index.js';
+import type { CacheStats, IndexedChunk, PruneReport, VerifyModel, VerifyReport } from '../../cache-maintenance/index.js';
 import type { EmbeddingProvider } from '../../embed/index.js';
 import type { IndexStore as Store } from '../../store/index-store.js';
 import type { RepoContext } from '../../app/context.js';
@@ -42,7 +42,7 @@ Examples:
     .action(async (flags: { json?: boolean }) => {
       const [{ openRepository }, { cacheStats }, { Workspace }] = await Promise.all([
         import('../../git/index.js'),
-        import('../../cache/index.js'),
+        import('../../cache-maintenance/index.js'),
         import('../../workspace/index.js'),
       ]);
       // Only the repository's root is needed: a broken settings file must not hide what is on disk.
@@ -150,7 +150,7 @@ async function runVerify(flags: VerifyFlags): Promise<void> {
   const reembed = parseCount(flags.reembed, '--reembed');
   const [{ openContext }, { verifyCache, CacheVerifyError }, { statusLine }] = await Promise.all([
     import('../../app/context.js'),
-    import('../../cache/index.js'),
+    import('../../cache-maintenance/index.js'),
     import('../progress.js'),
   ]);
   const context = await openContext();
@@ -230,7 +230,7 @@ async function modelResolver(context: RepoContext): Promise<(model: string) => P
     import('../../app/context.js'),
     import('../../embed/index.js'),
     import('../../chunk/index.js'),
-    import('../../cache/index.js'),
+    import('../../cache-maintenance/index.js'),
   ]);
   const local = createLocalProvider();
   const facts = (provider: EmbeddingProvider): VerifyModel => ({
@@ -330,7 +330,7 @@ Examples:
 async function runPrune(flags: PruneFlags): Promise<void> {
   const [{ openContext, lockIndex }, { pruneCache }, { stat }] = await Promise.all([
     import('../../app/context.js'),
-    import('../../cache/index.js'),
+    import('../../cache-maintenance/index.js'),
     import('node:fs/promises'),
   ]);
   const context = await openContext();

@@ -1,8 +1,10 @@
 import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyPrune, findLiveBlobs, parseWorktreeList, planPrune, pruneCache, scanCache } from '../../src/cache/index.js';
-import type { CacheScan } from '../../src/cache/index.js';
+import { pruneCache } from '../../src/cache-maintenance/index.js';
+import { applyPrune, findLiveBlobs, planPrune } from '../../src/cache-maintenance/prune.js';
+import { scanCache } from '../../src/cache-maintenance/scan.js';
+import type { CacheScan } from '../../src/cache-maintenance/scan.js';
 import { openRepository } from '../../src/git/index.js';
 import { cloneRepo, makeRepo, makeTempDir } from '../helpers/git-repo.js';
 import type { TestRepo } from '../helpers/git-repo.js';
@@ -11,24 +13,6 @@ import { track } from '../helpers/cleanup.js';
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);
-
-describe('parseWorktreeList', () => {
-  it('reads main, linked, detached, bare, locked and prunable worktrees', () => {
-    const records = [
-      'worktree /repo', `HEAD ${A}`, 'branch refs/heads/main', '',
-      'worktree /wt/detached', `HEAD ${B}`, 'detached', 'locked moving it', '',
-      'worktree /wt/gone', `HEAD ${A}`, 'branch refs/heads/x', 'prunable gitdir file points to non-existent location', '',
-      'worktree /wt/new', `HEAD ${'0'.repeat(40)}`, 'branch refs/heads/unborn', '',
-    ];
-    expect(parseWorktreeList(Buffer.from(`${records.join('\0')}\0`))).toEqual([
-      { path: '/repo', head: A, bare: false, prunable: false },
-      { path: '/wt/detached', head: B, bare: false, prunable: false },
-      { path: '/wt/gone', head: A, bare: false, prunable: true },
-      { path: '/wt/new', head: null, bare: false, prunable: false },
-    ]);
-    expect(parseWorktreeList(Buffer.from('worktree /bare.git\0bare\0\0'))).toEqual([{ path: '/bare.git', head: null, bare: true, prunable: false }]);
-  });
-});
 
 describe('planPrune', () => {
   it('removes dead blobs in every model directory and temp files, keeps live ones', () => {

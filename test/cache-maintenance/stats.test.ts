@@ -3,7 +3,7 @@ import { mkdtemp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { EmbeddingCache } from '../../src/cache/embedding-cache.js';
-import { cacheStats } from '../../src/cache/stats.js';
+import { cacheStats } from '../../src/cache-maintenance/index.js';
 import { zstdDecompress } from '../../src/cache/zstd.js';
 import type { CacheEncoding } from '../../src/cache/types.js';
 import { makeEmbeddings, SHA1, SHA1_B, SHA256 } from '../helpers/cache-data.js';

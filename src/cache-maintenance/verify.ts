@@ -26,21 +26,23 @@ import { join, relative, sep } from 'node:path';
 import { chunkText, chunkerSignature } from '../chunk/index.js';
 import type { Chunk, ChunkerOptions } from '../chunk/index.js';
 import type { EmbeddingProvider } from '../embed/index.js';
-import { errnoCode, ExitCode, GitctxError, InterruptedError } from '../errors.js';
-import { listWorktreeChanges, openBlobReader, readWorktreeFile } from '../git/index.js';
-import type { Repository } from '../git/index.js';
-import { runGit } from '../git/runner.js';
-import type { CacheEntry } from './codec.js';
-import { decodeCacheFile, MAX_DIMS } from './codec.js';
-import { EmbeddingCache } from './embedding-cache.js';
-import { CacheFormatError } from './errors.js';
-import { modelFromDirName } from './paths.js';
+import { ExitCode, GitctxError, InterruptedError } from '../errors.js';
+import { listWorktreeChanges, readObjectTypes, streamBlobs } from '../git/index.js';
+import type { Repository, StreamedBlob, WantedBlob } from '../git/index.js';
+import {
+  CacheFormatError,
+  declaredDims,
+  decodeCacheFile,
+  EmbeddingCache,
+  MAX_DECOMPRESSED_BYTES,
+  modelFromDirName,
+  peekCacheMetadata,
+} from '../cache/index.js';
+import type { CacheEncoding, CacheEntry } from '../cache/index.js';
 import { readBounded } from '../fs-read.js';
+import { mapLimited } from './map-limited.js';
 import { scanCache } from './scan.js';
 import type { CacheScan, ScannedCacheFile } from './scan.js';
-import { decodeSafetensorsHeader, DEFAULT_MAX_HEADER_BYTES } from './safetensors.js';
-import type { CacheEncoding } from './types.js';
-import { MAX_DECOMPRESSED_BYTES, zstdContentSize, ZstdPrefixDecoder } from './zstd.js';
 
 // ---------------------------------------------------------------------------
 // One file's bytes
@@ -52,23 +54,6 @@ export interface CheckedFile {
   entry: CacheEntry;
 }
 
-const PEEK_CHUNK = 32 * 1024;
-
-/** The safetensors metadata, from as few decompressed bytes as hold the header (usually the first block). */
-function peekMetadata(bytes: Uint8Array): Record<string, string> {
-  const size = zstdContentSize(bytes);
-  if (size > MAX_DECOMPRESSED_BYTES) throw new CacheFormatError(`zstd: frame declares ${size} bytes, over the ${MAX_DECOMPRESSED_BYTES}-byte limit`);
-  const decoder = new ZstdPrefixDecoder(Math.min(size, 8 + DEFAULT_MAX_HEADER_BYTES));
-  for (let at = 0; at < bytes.byteLength && !decoder.done; at += PEEK_CHUNK) {
-    decoder.push(bytes.subarray(at, at + PEEK_CHUNK));
-    const header = decodeSafetensorsHeader(decoder.output, size);
-    if (header !== undefined) return header.metadata;
-  }
-  const header = decodeSafetensorsHeader(decoder.output, size);
-  if (header === undefined) throw new CacheFormatError('safetensors: the header is cut off');
-  return header.metadata;
-}
-
 /**
  * Decodes a whole cache file and holds it to the blob and model its path names,
  * with the file's own chunker (a file from another chunker is still checked in
@@ -77,10 +62,9 @@ function peekMetadata(bytes: Uint8Array): Record<string, string> {
  * Throws CacheFormatError, or whatever the decoders throw on hostile bytes.
  */
 export function checkCacheFile(bytes: Uint8Array, expected: { blobSha: string; model: string; dims?: number }): CheckedFile {
-  const metadata = peekMetadata(bytes);
-  const stated = /^[1-9][0-9]{0,5}$/.test(metadata['dims'] ?? '') ? Number(metadata['dims']) : undefined;
+  const metadata = peekCacheMetadata(bytes);
   // An unparsable count is left for decodeCacheFile to describe; any number reaches its check.
-  const dims = expected.dims ?? (stated !== undefined && stated <= MAX_DIMS ? stated : 1);
+  const dims = expected.dims ?? declaredDims(metadata) ?? 1;
   const chunker = metadata['chunker'] ?? '';
   const result = decodeCacheFile(bytes, { blobSha: expected.blobSha, model: expected.model, dims, chunker });
   // Not reachable with the file's own chunker as the key; kept so a codec change cannot pass a file silently.
@@ -286,31 +270,6 @@ function reasonOf(err: unknown): string {
   return `cannot decode (${err instanceof Error ? err.message : String(err)})`;
 }
 
-async function mapLimited<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      await fn(items[index] as T, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-/** Object types of `shas` from one `git cat-file --batch-check`; absent ids are missing. */
-async function objectTypes(repo: Repository, shas: readonly string[]): Promise<Map<string, string>> {
-  const types = new Map<string, string>();
-  if (shas.length === 0) return types;
-  const { stdout } = await runGit(repo.runner, repo.root, ['cat-file', '--batch-check=%(objectname) %(objecttype)'], {
-    input: `${shas.join('\n')}\n`,
-  });
-  for (const line of stdout.toString('utf8').split('\n')) {
-    const [sha, type] = line.split(' ');
-    if (sha !== undefined && type !== undefined && type !== 'missing') types.set(sha, type);
-  }
-  return types;
-}
-
 function spanOf(chunk: Chunk): Span {
   return [chunk.startLine, chunk.endLine, chunk.tokens, chunk.hash];
 }
@@ -469,7 +428,7 @@ class Verification {
   /** Object types of `shas`, and the work-tree paths of those git does not have. */
   private async findBlobs(shas: readonly string[]): Promise<{ types: Map<string, string>; inWorktree: Map<string, string> }> {
     const unique = [...new Set(shas)];
-    const types = await objectTypes(this.repo, unique);
+    const types = await readObjectTypes(this.repo, unique);
     const inWorktree = new Map<string, string>();
     // Hashing changed files costs a little; only worth it when some blob is not committed.
     if (unique.some((sha) => !types.has(sha))) {
@@ -667,35 +626,18 @@ class Verification {
   }
 }
 
-/** Blob contents in the order asked: committed ones through one cat-file process, uncommitted ones from disk. */
-async function* blobContents(
-  repo: Repository,
-  shas: Iterable<string>,
-  origins: ReadonlyMap<string, BlobOrigin>,
-): AsyncGenerator<{ sha: string; content: Buffer | null }> {
-  const committed: string[] = [];
-  const onDisk: Array<[string, string]> = [];
+/**
+ * Blob contents through git's one blob stream: committed ones first, then uncommitted ones from
+ * disk (null when deleted meanwhile); blobs of no known origin are left out.
+ */
+function blobContents(repo: Repository, shas: Iterable<string>, origins: ReadonlyMap<string, BlobOrigin>): AsyncGenerator<StreamedBlob> {
+  const wanted: WantedBlob[] = [];
   for (const sha of shas) {
     const origin = origins.get(sha);
-    if (origin?.kind === 'object') committed.push(sha);
-    else if (origin?.kind === 'worktree') onDisk.push([sha, origin.path]);
+    if (origin?.kind === 'object') wanted.push({ sha });
+    else if (origin?.kind === 'worktree') wanted.push({ sha, path: origin.path });
   }
-  if (committed.length > 0) {
-    const reader = openBlobReader(repo);
-    try {
-      for await (const blob of reader.readMany(committed)) yield { sha: blob.sha, content: blob.content };
-    } finally {
-      await reader.close();
-    }
-  }
-  for (const [sha, path] of onDisk) {
-    // A work-tree file may be deleted while we verify: then its blob is simply not there.
-    const content = await readWorktreeFile(repo.root, path).catch((err: unknown) => {
-      if (errnoCode(err) === 'ENOENT') return null;
-      throw err;
-    });
-    yield { sha, content };
-  }
+  return streamBlobs(repo, wanted);
 }
 
 async function reembedFiles(

@@ -7,7 +7,7 @@ import type { Dirent } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode, fromFsError } from '../errors.js';
-import { CACHE_FILE_SUFFIX, isBlobSha, modelFromDirName } from './paths.js';
+import { CACHE_FILE_SUFFIX, isBlobSha, modelFromDirName } from '../cache/index.js';
 
 /** A file laid out as a cache file: `<model-dir>/<sha[0:2]>/<sha>.safetensors.zst`. */
 export interface ScannedCacheFile {

@@ -1,18 +1,12 @@
 import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  API_MAX_DEVIATION,
-  checkCacheFile,
-  compareSpans,
-  cosine,
-  DETERMINISTIC_MAX_DEVIATION,
-  EmbeddingCache,
-  pickRandom,
-  scanCache,
-  verifyCache,
-} from '../../src/cache/index.js';
-import type { CacheEncoding, Embedding, VerifyModel, VerifyReport } from '../../src/cache/index.js';
+import { EmbeddingCache } from '../../src/cache/index.js';
+import type { CacheEncoding, Embedding } from '../../src/cache/index.js';
+import { API_MAX_DEVIATION, DETERMINISTIC_MAX_DEVIATION, verifyCache } from '../../src/cache-maintenance/index.js';
+import type { VerifyModel, VerifyReport } from '../../src/cache-maintenance/index.js';
+import { scanCache } from '../../src/cache-maintenance/scan.js';
+import { checkCacheFile, compareSpans, cosine, pickRandom } from '../../src/cache-maintenance/verify.js';
 import { chunkerOptionsFor, chunkerSignature, chunkText } from '../../src/chunk/index.js';
 import type { Chunk } from '../../src/chunk/index.js';
 import { createLocalProvider } from '../../src/embed/index.js';

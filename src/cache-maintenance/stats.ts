@@ -1,18 +1,16 @@
 /**
  * What the cache holds, per model directory and encoding, for `gitctx cache
- * stats` and `gitctx status`. Reads only each file's beginning: the zstd frame
- * header gives the uncompressed size, and the safetensors header (decompressed
- * from the first block, not the whole file) gives the encoding.
+ * stats` and `gitctx status`. Reads only each file's beginning, through the
+ * codec's `CacheHeaderPeek`: the zstd frame header gives the uncompressed size,
+ * and the safetensors header (decompressed from the first block, not the whole
+ * file) gives the encoding.
  */
 import { constants as fsConstants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import type { CacheEncoding } from './types.js';
-import { CACHE_ENCODINGS } from './types.js';
-import { MAX_DIMS } from './codec.js';
-import { modelDirName, modelFromDirName } from './paths.js';
+import { CACHE_ENCODINGS, CacheHeaderPeek, declaredDims, modelDirName, modelFromDirName, PEEK_CHUNK_BYTES } from '../cache/index.js';
+import type { CacheEncoding } from '../cache/index.js';
+import { mapLimited } from './map-limited.js';
 import { scanCache } from './scan.js';
-import { decodeSafetensorsHeader, DEFAULT_MAX_HEADER_BYTES } from './safetensors.js';
-import { MAX_DECOMPRESSED_BYTES, zstdContentSize, ZstdPrefixDecoder } from './zstd.js';
 import { errnoCode } from '../errors.js';
 
 export interface CacheStatsGroup {
@@ -43,18 +41,15 @@ interface FileFacts {
   dims?: number;
 }
 
-const READ_CHUNK = 32 * 1024;
 const PARALLEL_FILES = 16;
-
 
 function encodingOf(metadata: Record<string, string>): CacheEncoding | 'invalid' {
   return CACHE_ENCODINGS.find((e) => e === metadata['encoding']) ?? 'invalid';
 }
 
 function dimsOf(metadata: Record<string, string>): { dims?: number } {
-  const text = metadata['dims'] ?? '';
-  const dims = /^[1-9][0-9]{0,5}$/.test(text) ? Number(text) : undefined;
-  return dims !== undefined && dims <= MAX_DIMS ? { dims } : {};
+  const dims = declaredDims(metadata);
+  return dims !== undefined ? { dims } : {};
 }
 
 /** Reads a file's beginning in chunks until the safetensors header is decoded (usually the first zstd block). */
@@ -64,25 +59,17 @@ async function inspectFile(path: string): Promise<FileFacts> {
     const stat = await handle.stat();
     const facts: FileFacts = { bytes: stat.size, uncompressedBytes: 0, encoding: 'invalid' };
     if (!stat.isFile()) return facts;
-    const chunk = new Uint8Array(Math.min(READ_CHUNK, stat.size));
+    const chunk = new Uint8Array(Math.min(PEEK_CHUNK_BYTES, stat.size));
+    const peek = new CacheHeaderPeek();
     let position = 0;
-    let decoder: ZstdPrefixDecoder | undefined;
-    let contentSize = 0;
     while (position < stat.size) {
       const { bytesRead } = await handle.read(chunk, 0, chunk.byteLength, position);
       if (bytesRead === 0) break;
-      const input = chunk.subarray(0, bytesRead);
-      if (decoder === undefined) {
-        contentSize = zstdContentSize(input);
-        facts.uncompressedBytes = contentSize;
-        if (contentSize > MAX_DECOMPRESSED_BYTES) return facts;
-        decoder = new ZstdPrefixDecoder(Math.min(contentSize, 8 + DEFAULT_MAX_HEADER_BYTES));
-      }
       position += bytesRead;
-      decoder.push(input);
-      const header = decodeSafetensorsHeader(decoder.output, contentSize);
-      if (header !== undefined) return { ...facts, encoding: encodingOf(header.metadata), ...dimsOf(header.metadata) };
-      if (decoder.done) return facts;
+      peek.push(chunk.subarray(0, bytesRead));
+      facts.uncompressedBytes = peek.contentSize ?? 0;
+      if (peek.metadata !== undefined) return { ...facts, encoding: encodingOf(peek.metadata), ...dimsOf(peek.metadata) };
+      if (peek.done) return facts;
     }
     return facts;
   } finally {
@@ -106,20 +93,6 @@ async function inspectOrInvalid(path: string): Promise<FileFacts> {
     return { bytes: size, uncompressedBytes: 0, encoding: 'invalid' };
   }
 }
-
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 
 /** Counts files and bytes under the embeddings root `dir` (a missing root is an empty cache). */
 export async function cacheStats(dir: string): Promise<CacheStats> {

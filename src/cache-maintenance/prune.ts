@@ -16,50 +16,10 @@
 import * as fsp from 'node:fs/promises';
 import { dirname, relative, sep } from 'node:path';
 import { errnoCode, fromFsError, GitctxError, UsageError } from '../errors.js';
-import { listStashCommits, listWorktreeChanges, openRepository, resolveCommit } from '../git/index.js';
+import { findReachable, listStashCommits, listWorktreeChanges, listWorktrees, openRepository, resolveCommit } from '../git/index.js';
 import type { Repository } from '../git/index.js';
-import { runGit, splitNul, streamGit } from '../git/runner.js';
 import type { CacheScan } from './scan.js';
 import { scanCache } from './scan.js';
-
-/** One entry of `git worktree list --porcelain -z`. */
-export interface WorktreeInfo {
-  path: string;
-  /** The commit checked out; null for a bare repository or an unborn branch. */
-  head: string | null;
-  bare: boolean;
-  /** Git says the worktree's directory is gone (`git worktree prune` would drop it). */
-  prunable: boolean;
-}
-
-/** Parses `git worktree list --porcelain -z`: NUL-terminated `key value` lines, an empty one between worktrees. */
-export function parseWorktreeList(output: Buffer): WorktreeInfo[] {
-  const worktrees: WorktreeInfo[] = [];
-  let current: WorktreeInfo | undefined;
-  for (const line of splitNul(output)) {
-    if (line === '') {
-      current = undefined;
-      continue;
-    }
-    const space = line.indexOf(' ');
-    const key = space === -1 ? line : line.slice(0, space);
-    const value = space === -1 ? '' : line.slice(space + 1);
-    if (key === 'worktree') {
-      current = { path: value, head: null, bare: false, prunable: false };
-      worktrees.push(current);
-    } else if (current !== undefined) {
-      if (key === 'HEAD') current.head = /^0+$/.test(value) ? null : value;
-      else if (key === 'bare') current.bare = true;
-      else if (key === 'prunable') current.prunable = true;
-    }
-  }
-  return worktrees;
-}
-
-export async function listWorktrees(repo: Repository): Promise<WorktreeInfo[]> {
-  const { stdout } = await runGit(repo.runner, repo.root, ['worktree', 'list', '--porcelain', '-z']);
-  return parseWorktreeList(stdout);
-}
 
 export interface LiveBlobs {
   /** The candidates that are live. */
@@ -111,29 +71,8 @@ export async function findLiveBlobs(repo: Repository, refs: readonly string[], c
     hashed.push(worktree.path);
     for (const file of changes.files) if (file.blobSha !== null && candidates.has(file.blobSha)) live.add(file.blobSha);
   }
-  if (commits.size > 0 && candidates.size > 0) await markReachable(repo, [...commits], candidates, live);
+  if (commits.size > 0 && candidates.size > 0) for (const sha of await findReachable(repo, [...commits], candidates)) live.add(sha);
   return { live, commits: [...commits], worktrees: hashed, warnings };
-}
-
-/**
- * Streams every object id reachable from `commits` (`rev-list --objects`), keeping
- * only the candidates, so memory follows the cache's size rather than the history's.
- * `--missing=print` lists objects a partial clone never fetched (as `?<id>`)
- * instead of failing or fetching them: they are reachable all the same.
- */
-async function markReachable(repo: Repository, commits: readonly string[], candidates: ReadonlySet<string>, live: Set<string>): Promise<void> {
-  const args = ['rev-list', '--objects', '--no-object-names', '--missing=print', '--end-of-options', ...commits];
-  let rest = '';
-  const take = (line: string) => {
-    const sha = line.startsWith('?') ? line.slice(1) : line;
-    if (candidates.has(sha)) live.add(sha);
-  };
-  for await (const chunk of streamGit(repo.runner, repo.root, args)) {
-    const lines = (rest + chunk.toString('latin1')).split('\n');
-    rest = lines.pop() ?? '';
-    for (const line of lines) take(line);
-  }
-  if (rest !== '') take(rest);
 }
 
 export interface PruneItem {
