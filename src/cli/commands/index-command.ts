@@ -45,7 +45,7 @@ Examples:
 
 async function runIndexCommand(flags: IndexFlags): Promise<void> {
   // Loaded here, not at start-up: the database and git code are only needed once a command runs.
-  const [{ lockIndex, openContext, providerFor }, { runIndex }, { dryRunDims }] = await Promise.all([
+  const [{ lockIndex, openContext, providerFor }, { dryRunIndex, runIndex }, { dryRunDims }] = await Promise.all([
     import('../../app/context.js'),
     import('../../indexer/run.js'),
     import('../../indexer/dry-run-dims.js'),
@@ -75,14 +75,14 @@ async function runIndexCommand(flags: IndexFlags): Promise<void> {
   };
   try {
     if (flags.dryRun) {
-      const summary = await runIndex({ ...base, dryRun: true });
+      const summary = await dryRunIndex(base);
       status.done();
       printDryRun(summary, flags);
       return;
     }
     if (flags.history && !flags.yes) {
       const { onSkip: _quiet, ...estimateOptions } = base;
-      const estimate = await runIndex({ ...estimateOptions, dryRun: true });
+      const estimate = await dryRunIndex(estimateOptions);
       status.done();
       await confirmHistory(estimate);
     }
