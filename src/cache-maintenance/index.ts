@@ -10,7 +10,7 @@
  *   vector size a model's files declare.
  * - `verifyCache` holds every file to the repository it claims to describe (blob
  *   present, spans as the chunker gives them, a re-embedded sample) and, asked to,
- *   repairs the bad ones from the search index's vectors (`gitctx cache verify [--repair]`).
+ *   repairs the bad ones from the search index's vectors (`gitctx cache verify` checks, `gitctx cache verify --repair` mends).
  * - `pruneCache` removes the files of blobs git can no longer reach (`gitctx cache prune`).
  *
  * All three walk the directory with one untrusting scan (scan.ts); every git
