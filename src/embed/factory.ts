@@ -5,7 +5,7 @@
  * environment. API modules are loaded only when an API model is chosen, so the
  * default local model starts without the HTTP client or the tokenizer tables.
  *
- * Model names in the cache: `local-v1`; an API model's own name; with
+ * Model names in the cache: `local-v1`, `local-v2`; an API model's own name; with
  * `dimensions` shortening a known model, or set for an unknown one, the name
  * gets `@<dims>` (`text-embedding-3-large@256`), because shortened vectors are
  * different vectors and must never share a cache directory with full ones.
@@ -22,6 +22,7 @@
 import { AuthError, UsageError } from '../errors.js';
 import { KEY_HELP } from './names.js';
 import { createLocalProvider, LOCAL_MODEL, LOCAL_V1_PARAMS } from './local.js';
+import { createLocalV2Provider, LOCAL_V2_MODEL, LOCAL_V2_PARAMS, localV2Dims } from './local-v2.js';
 import type { BatchLimits } from './batch.js';
 import type { RetryPolicy } from './retry.js';
 import type { EmbeddingProvider } from './types.js';
@@ -106,6 +107,13 @@ export async function createProvider(options: ProviderOptions): Promise<Embeddin
       );
     }
     return createLocalProvider();
+  }
+  if (name === LOCAL_V2_MODEL) {
+    const dims = localV2Dims(LOCAL_V2_PARAMS);
+    if (options.dimensions !== undefined && options.dimensions !== dims) {
+      throw new UsageError(`${LOCAL_V2_MODEL} has ${dims} dimensions; model.dimensions only applies to API models`);
+    }
+    return createLocalV2Provider();
   }
 
   const { OPENAI_BASE_URL, createOpenAIProvider, probeDimensions } = await import('./openai.js');
