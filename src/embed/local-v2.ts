@@ -19,7 +19,7 @@ import { InterruptedError } from '../errors.js';
 import { createHashingEmbedder } from './hashing.js';
 import { estimateTokens, LOCAL_MAX_INPUT_TOKENS, LOCAL_V1_PARAMS } from './local.js';
 import { RESERVED_TOKENS, SentencePieceTokenizer } from './sentencepiece.js';
-import { LOCAL_V2_TABLE_URL, loadTokenTable, type TokenTable } from './token-table.js';
+import { loadTokenTable, localV2TableUrl, type TokenTable } from './token-table.js';
 import { splitIdentifier } from './tokens.js';
 import type { EmbeddingProvider, EmbedOptions, EmbedResult } from './types.js';
 
@@ -56,7 +56,7 @@ let shippedTable: TokenTable | undefined;
 
 /** The shipped table, read and checked once per process, on first use. */
 export function shippedTokenTable(): TokenTable {
-  shippedTable ??= loadTokenTable(LOCAL_V2_TABLE_URL, LOCAL_V2_TABLE_SHAPE);
+  shippedTable ??= loadTokenTable(localV2TableUrl(), LOCAL_V2_TABLE_SHAPE);
   return shippedTable;
 }
 

@@ -7,7 +7,7 @@
  * and finite values before use: a damaged install fails with a clear message
  * instead of giving wrong vectors.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ExitCode, GitctxError } from '../errors.js';
 import { fromF16 } from '../cache/encoding.js';
@@ -28,8 +28,15 @@ export interface TokenTable {
   readonly vocab: readonly VocabEntry[];
 }
 
-/** The shipped table, two directories up from this module in both src/ and dist/. */
-export const LOCAL_V2_TABLE_URL = new URL('../../models/local-v2.safetensors.zst', import.meta.url);
+const TABLE_FILE = 'models/local-v2.safetensors.zst';
+/**
+ * The shipped table, at the package root: two directories up from this module
+ * in src/ and dist/, three in the benchmarks' build (dist-bench/src/).
+ */
+export function localV2TableUrl(): URL {
+  const candidates = [new URL(`../../${TABLE_FILE}`, import.meta.url), new URL(`../../../${TABLE_FILE}`, import.meta.url)];
+  return candidates.find((url) => existsSync(fileURLToPath(url))) ?? (candidates[0] as URL);
+}
 
 /** The table file is part of the installation: anything wrong with it is a broken install, not bad input. */
 export class TokenTableError extends GitctxError {
