@@ -30,6 +30,11 @@ describe('model.embedding: local-v2 end to end', () => {
     const paths = (Array.isArray(results) ? results : results.results).map((r) => r.path);
     expect(paths[0]).toBe('src/sleep.ts');
 
+    // Re-embedding reproduces the cached vectors exactly: the model is deterministic.
+    const verify = await runCli(['cache', 'verify', '--json', '--reembed', '100'], { cwd: repo.dir });
+    expect(verify.code, verify.stderr).toBe(0);
+    expect(JSON.parse(verify.stdout)).toMatchObject({ files: 3, ok: 3, bad: [], reembedded: { max_deviation: 0 } });
+
     // local-v1 builds its own cache next to it; switching back re-embeds nothing.
     const env = { GITCTX_MODEL__EMBEDDING: 'local-v1' };
     const v1 = await runCli(['index', '--json'], { cwd: repo.dir, env });
