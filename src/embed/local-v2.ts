@@ -18,12 +18,13 @@
 import { InterruptedError } from '../errors.js';
 import { createHashingEmbedder } from './hashing.js';
 import { estimateTokens, LOCAL_MAX_INPUT_TOKENS, LOCAL_V1_PARAMS } from './local.js';
+import { LOCAL_V2_MODEL } from './names.js';
 import { RESERVED_TOKENS, SentencePieceTokenizer } from './sentencepiece.js';
 import { loadTokenTable, localV2TableUrl, type TokenTable } from './token-table.js';
 import { splitIdentifier } from './tokens.js';
 import type { EmbeddingProvider, EmbedOptions, EmbedResult } from './types.js';
 
-export const LOCAL_V2_MODEL = 'local-v2';
+export { LOCAL_V2_MODEL };
 export const LOCAL_V2_TABLE_SHAPE = Object.freeze({ tokens: 8000, dims: 512 });
 
 export interface LocalV2Params {

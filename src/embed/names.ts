@@ -5,11 +5,13 @@
 
 /** The built-in offline model; `local` is its alias in settings. */
 export const LOCAL_MODEL = 'local-v1';
+/** The built-in offline model with a shipped token table (opt-in). */
+export const LOCAL_V2_MODEL = 'local-v2';
 
 /** True for the models computed in process: choosing one sends nothing anywhere. */
 export function isLocalModel(name: string): boolean {
   const trimmed = name.trim();
-  return trimmed === 'local' || trimmed === LOCAL_MODEL;
+  return trimmed === 'local' || trimmed === LOCAL_MODEL || trimmed === LOCAL_V2_MODEL;
 }
 
 /** How to give gitctx an OpenAI key; each command works as pasted (with a real key). */
