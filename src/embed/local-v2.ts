@@ -5,8 +5,9 @@
  * - semantic: the SIF-weighted mean (Arora et al. 2017) of static token rows
  *   distilled from Universal Sentence Encoder lite (token-table.ts), over the
  *   SentencePiece tokens of the text's words once identifiers are split
- *   (`parseJsonNumber` → `parse json number`), so `throw` and `error`, or
- *   `duplicate` and `unique`, land near each other without sharing a word;
+ *   (`parseJsonNumber` → `parse json number`), so code and a question in
+ *   other words of related meaning land near each other (`sleep` with
+ *   `setTimeout` and "wait a while", in the tests);
  * - lexical: local-v1's code-word features, unchanged, which keep exact
  *   identifiers and rare words sharp where the static table blurs them.
  *
