@@ -54,6 +54,18 @@ async function timeIt(runs: number, f: () => Promise<void> | void): Promise<numb
   return best(times);
 }
 
+/** Best of `runs` in CPU milliseconds of this process: steadier than wall time when other work shares the machine. */
+async function cpuTimeIt(runs: number, f: () => Promise<void> | void): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.cpuUsage();
+    await f();
+    const used = process.cpuUsage(t0);
+    times.push((used.user + used.system) / 1000);
+  }
+  return best(times);
+}
+
 async function localSpeed(): Promise<void> {
   const repos = [buildEvalRepo(loadEvalSet('questions')), buildEvalRepo(loadEvalSet('holdout-questions'))];
   try {
@@ -82,6 +94,15 @@ async function localSpeed(): Promise<void> {
     const warmV2 = await timeIt(3, async () => {
       await providerV2.embed(chunks);
     });
+    const coldCpu = await cpuTimeIt(5, async () => {
+      await createLocalProvider().embed(chunks);
+    });
+    const coldV2Cpu = await cpuTimeIt(5, async () => {
+      await createLocalV2Provider().embed(chunks);
+    });
+    const baselineCpu = await cpuTimeIt(5, () => {
+      for (const c of chunks) countTokens(c, { disallowedSpecial: new Set() });
+    });
     const estimate = await timeIt(3, () => {
       for (const c of chunks) estimateTokens(c);
     });
@@ -99,6 +120,7 @@ async function localSpeed(): Promise<void> {
     out(`| local-v1 countTokens (estimate) | ${perSec(estimate)} | ${f2(estimate / baseline)}x |`);
     out(`| baseline: cl100k countTokens | ${perSec(baseline)} | 1.00x |`);
     out(`\nTarget: 2,000 chunks/s. Cold run: local-v1 ${perSec(cold)}, local-v2 ${perSec(coldV2)} chunks/s.`);
+    out(`In CPU time of this process (steadier on a shared machine): local-v1 ${perSec(coldCpu)}, local-v2 ${perSec(coldV2Cpu)}, cl100k count ${perSec(baselineCpu)} chunks/s.`);
     out(`local-v2 reads and checks its token table once per process: ${Math.round(tableLoad)} ms.\n`);
   } finally {
     for (const r of repos) r.dispose();
