@@ -8,9 +8,11 @@
 import { countTokens } from 'gpt-tokenizer/encoding/cl100k_base';
 import { createProvider } from '../src/embed/factory.js';
 import { createLocalProvider, estimateTokens } from '../src/embed/local.js';
+import { createLocalV2Provider, LOCAL_V2_TABLE_SHAPE } from '../src/embed/local-v2.js';
+import { loadTokenTable, localV2TableUrl } from '../src/embed/token-table.js';
 import { startFakeOpenAI } from '../test/helpers/fake-openai-server.js';
 import { buildEvalRepo, loadEvalSet, type EvalFile, type Metrics } from './eval/harness.js';
-import { compareVariants, variantsTable } from './eval/variants.js';
+import { compareVariants, LOCAL_V2_VARIANTS, variantsTable } from './eval/variants.js';
 
 const out = (s: string): void => {
   process.stdout.write(s + '\n');
@@ -52,6 +54,18 @@ async function timeIt(runs: number, f: () => Promise<void> | void): Promise<numb
   return best(times);
 }
 
+/** Best of `runs` in CPU milliseconds of this process: steadier than wall time when other work shares the machine. */
+async function cpuTimeIt(runs: number, f: () => Promise<void> | void): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.cpuUsage();
+    await f();
+    const used = process.cpuUsage(t0);
+    times.push((used.user + used.system) / 1000);
+  }
+  return best(times);
+}
+
 async function localSpeed(): Promise<void> {
   const repos = [buildEvalRepo(loadEvalSet('questions')), buildEvalRepo(loadEvalSet('holdout-questions'))];
   try {
@@ -66,6 +80,29 @@ async function localSpeed(): Promise<void> {
     const warm = await timeIt(3, async () => {
       await provider.embed(chunks);
     });
+    // local-v2: the table is read once per process (timed on its own); "cold" is a fresh
+    // provider per run (tokenizer trie built, empty word memo), as at the start of an index run.
+    const tableLoad = await timeIt(3, () => {
+      loadTokenTable(localV2TableUrl(), LOCAL_V2_TABLE_SHAPE);
+    });
+    await createLocalV2Provider().embed(['warm the shared table']);
+    const coldV2 = await timeIt(3, async () => {
+      await createLocalV2Provider().embed(chunks);
+    });
+    const providerV2 = createLocalV2Provider();
+    await providerV2.embed(chunks);
+    const warmV2 = await timeIt(3, async () => {
+      await providerV2.embed(chunks);
+    });
+    const coldCpu = await cpuTimeIt(5, async () => {
+      await createLocalProvider().embed(chunks);
+    });
+    const coldV2Cpu = await cpuTimeIt(5, async () => {
+      await createLocalV2Provider().embed(chunks);
+    });
+    const baselineCpu = await cpuTimeIt(5, () => {
+      for (const c of chunks) countTokens(c, { disallowedSpecial: new Set() });
+    });
     const estimate = await timeIt(3, () => {
       for (const c of chunks) estimateTokens(c);
     });
@@ -78,9 +115,13 @@ async function localSpeed(): Promise<void> {
     out('|---|---|---|');
     out(`| local-v1 embed, cold word memo | ${perSec(cold)} | ${f2(cold / baseline)}x |`);
     out(`| local-v1 embed, warm word memo | ${perSec(warm)} | ${f2(warm / baseline)}x |`);
+    out(`| local-v2 embed, cold word memo | ${perSec(coldV2)} | ${f2(coldV2 / baseline)}x |`);
+    out(`| local-v2 embed, warm word memo | ${perSec(warmV2)} | ${f2(warmV2 / baseline)}x |`);
     out(`| local-v1 countTokens (estimate) | ${perSec(estimate)} | ${f2(estimate / baseline)}x |`);
     out(`| baseline: cl100k countTokens | ${perSec(baseline)} | 1.00x |`);
-    out(`\nTarget: 2,000 chunks/s. Cold run: ${perSec(cold)} chunks/s.\n`);
+    out(`\nTarget: 2,000 chunks/s. Cold run: local-v1 ${perSec(cold)}, local-v2 ${perSec(coldV2)} chunks/s.`);
+    out(`In CPU time of this process (steadier on a shared machine): local-v1 ${perSec(coldCpu)}, local-v2 ${perSec(coldV2Cpu)}, cl100k count ${perSec(baselineCpu)} chunks/s.`);
+    out(`local-v2 reads and checks its token table once per process: ${Math.round(tableLoad)} ms.\n`);
   } finally {
     for (const r of repos) r.dispose();
   }
@@ -106,6 +147,20 @@ async function recall(): Promise<void> {
   out(metricsRow('holdout, paraphrased', v1.holdout.paraphrased));
   out('\nAlternatives, each one change from local-v1:\n');
   out(variantsTable(results));
+  out('');
+  const v2results = await compareVariants(LOCAL_V2_VARIANTS);
+  const v2 = v2results.find((r) => r.name === 'local-v2');
+  if (!v2) throw new Error('local-v2 missing from variants');
+  out('| local-v2 | questions | Recall@5 | Recall@10 | MRR@10 |');
+  out('|---|---|---|---|---|');
+  out(metricsRow('dev, all', v2.dev.overall));
+  out(metricsRow('dev, literal', v2.dev.literal));
+  out(metricsRow('dev, paraphrased', v2.dev.paraphrased));
+  out(metricsRow('holdout, all', v2.holdout.overall));
+  out(metricsRow('holdout, literal', v2.holdout.literal));
+  out(metricsRow('holdout, paraphrased', v2.holdout.paraphrased));
+  out('\nlocal-v2 alternatives, each one change from local-v2 (chosen on dev only):\n');
+  out(variantsTable(v2results));
   out('');
 }
 

@@ -11,7 +11,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveSettings } from '../src/config/index.js';
-import { createLocalProvider } from '../src/embed/index.js';
+import { createLocalProvider, createLocalV2Provider } from '../src/embed/index.js';
+import type { EmbeddingProvider } from '../src/embed/index.js';
 import { openRepository } from '../src/git/index.js';
 import { runIndex } from '../src/indexer/run.js';
 import { Searcher } from '../src/search/search.js';
@@ -65,8 +66,7 @@ export function bm25Retriever(): Retriever {
 const quiet = () => undefined;
 const fmt = (n: number) => n.toFixed(2);
 
-async function indexWithLocal(dir: string) {
-  const provider = createLocalProvider();
+async function indexWithLocal(dir: string, provider: EmbeddingProvider = createLocalProvider()) {
   const repo = await openRepository(dir);
   const summary = await runIndex({ repo, settings: resolveSettings([]).settings, provider, warn: quiet });
   return { provider, summary };
@@ -79,27 +79,31 @@ function median(values: number[]): number {
 
 async function quality(): Promise<void> {
   const out = process.stdout;
-  out.write('### Quality (file level, local-v1)\n\n');
-  out.write('| set | method | Recall@5 | Recall@10 | MRR@10 | paraphrased Recall@10 | literal Recall@10 |\n| --- | --- | ---: | ---: | ---: | ---: | ---: |\n');
+  out.write('### Quality (file level, local-v1 and local-v2)\n\n');
+  out.write('| set | method | Recall@5 | Recall@10 | MRR@10 | paraphrased Recall@10 | paraphrased MRR@10 | literal Recall@10 |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n');
   for (const name of ['questions', 'holdout-questions'] as const) {
     const set = loadEvalSet(name);
     const repo = buildEvalRepo(set);
     try {
-      const { provider } = await indexWithLocal(repo.dir);
-      const searcher = await Searcher.open(join(repo.dir, '.gitctx'), provider);
       const label = `${set.corpus.package}@${set.corpus.version} (${name === 'questions' ? 'dev' : 'holdout'}, ${set.questions.length} q)`;
       const rows: [string, EvalReport][] = [];
       rows.push(['plain BM25, 60-line windows', await evaluate(bm25Retriever(), chunkByLineWindow(repo.files, 60), set.questions)]);
-      for (const mode of ['text', 'vector', 'hybrid'] as SearchMode[]) {
-        const report = await evaluateRankings(set.questions, async (query) =>
-          (await searcher.search({ query, mode, limit: 100 })).results.map((r) => r.path),
-        );
-        rows.push([`gitctx ${mode}`, report]);
+      for (const make of [createLocalProvider, createLocalV2Provider]) {
+        const { provider } = await indexWithLocal(repo.dir, make());
+        const searcher = await Searcher.open(join(repo.dir, '.gitctx'), provider);
+        // Text mode does not use the model: measured once.
+        const modes: SearchMode[] = make === createLocalProvider ? ['text', 'vector', 'hybrid'] : ['vector', 'hybrid'];
+        for (const mode of modes) {
+          const report = await evaluateRankings(set.questions, async (query) =>
+            (await searcher.search({ query, mode, limit: 100 })).results.map((r) => r.path),
+          );
+          rows.push([mode === 'text' ? 'gitctx text' : `gitctx ${mode}, ${provider.model}`, report]);
+        }
+        searcher.close();
       }
-      searcher.close();
       for (const [method, r] of rows) {
         out.write(
-          `| ${label} | ${method} | ${fmt(r.overall.recallAt5)} | ${fmt(r.overall.recallAt10)} | ${fmt(r.overall.mrrAt10)} | ${fmt(r.paraphrased.recallAt10)} | ${fmt(r.literal.recallAt10)} |\n`,
+          `| ${label} | ${method} | ${fmt(r.overall.recallAt5)} | ${fmt(r.overall.recallAt10)} | ${fmt(r.overall.mrrAt10)} | ${fmt(r.paraphrased.recallAt10)} | ${fmt(r.paraphrased.mrrAt10)} | ${fmt(r.literal.recallAt10)} |\n`,
         );
       }
     } finally {

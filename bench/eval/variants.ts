@@ -6,6 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import type { HashingParams } from '../../src/embed/hashing.js';
 import { createLocalProvider, LOCAL_V1_PARAMS } from '../../src/embed/local.js';
+import { createLocalV2Provider, LOCAL_V2_PARAMS, type LocalV2Params } from '../../src/embed/local-v2.js';
 import type { EmbeddingProvider } from '../../src/embed/types.js';
 import {
   buildEvalRepo,
@@ -42,6 +43,23 @@ export const VARIANTS: readonly Variant[] = [
   hashing('dims 768', { dims: 768 }),
   hashing('dims 1024', { dims: 1024 }),
   hashing('2 buckets per feature', { bucketsPerFeature: 2 }),
+];
+
+function v2(name: string, change: Partial<LocalV2Params>): Variant {
+  return { name, provider: () => createLocalV2Provider({ params: { ...LOCAL_V2_PARAMS, ...change }, model: name }) };
+}
+
+/** local-v2 and one change from it at a time: how much each half and each choice adds. */
+export const LOCAL_V2_VARIANTS: readonly Variant[] = [
+  { name: 'local-v2', provider: () => createLocalV2Provider() },
+  v2('semantic half only', { semanticShare: 1 }),
+  v2('semantic half only, not centred', { semanticShare: 1, center: false }),
+  v2('semantic share 0.3', { semanticShare: 0.3 }),
+  v2('semantic share 0.7', { semanticShare: 0.7 }),
+  v2('not centred', { center: false }),
+  v2('raw token counts', { tf: 'raw' }),
+  v2('halves summed in 512 dims', { combine: 'sum' }),
+  v2('no concept groups in the lexical half', { concepts: false }),
 ];
 
 export interface VariantResult {

@@ -18,7 +18,7 @@ export interface SettingDoc {
  */
 export const SETTING_DOCS: Readonly<Record<SettingName, SettingDoc>> = {
   'model.embedding': {
-    text: 'Embedding model: local (offline, no key), text-embedding-3-small, text-embedding-3-large, or any model base_url serves. An API model set in the repo file needs `gitctx config trust`.',
+    text: 'Embedding model: local (offline, no key), local-v2 (offline, with a shipped token table), text-embedding-3-small, text-embedding-3-large, or any model base_url serves. An API model set in the repo file needs `gitctx config trust`.',
   },
   'model.base_url': {
     text: 'OpenAI-compatible endpoint (also $OPENAI_BASE_URL); unset means the OpenAI API. Set in the repo file, it needs `gitctx config trust` and never gets your key.',

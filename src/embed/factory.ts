@@ -4,7 +4,7 @@
  * resolves the key (OPENAI_API_KEY, api_keys.openai) and the base URL (model.base_url,
  * OPENAI_BASE_URL) and passes them in; nothing here reads the environment.
  *
- * Model names in the cache: a local model's name (`local-v1`); an API model's own name;
+ * Model names in the cache: a local model's name (`local-v1`, `local-v2`); an API model's own name;
  * with `dimensions` shortening a known model, or set for an unknown one, the name gets
  * `@<dims>` (`text-embedding-3-large@256`), because shortened vectors are different vectors
  * and must never share a cache directory with full ones.

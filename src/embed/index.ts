@@ -13,5 +13,6 @@ export { knownModel, PROVIDERS, type KnownModel, type ProviderEntry } from './re
 export { KNOWN_OPENAI_MODELS } from './providers/openai.js';
 export { createLocalProvider, estimateTokens, LOCAL_MODEL, LOCAL_MAX_INPUT_TOKENS } from './local.js';
 export { isLocalModel, LOCAL_MODELS } from './names.js';
+export { createLocalV2Provider, LOCAL_V2_MODEL } from './local-v2.js';
 export { codeTerms, splitIdentifier, words, type CodeTermsOptions } from './tokens.js';
 export { maskSecret, redactSecrets } from './mask.js';

@@ -32,10 +32,6 @@ export const LOCAL_V1_PARAMS: Readonly<HashingParams> = Object.freeze({
   bucketsPerFeature: 1,
 });
 
-/** Each built-in local model's pinned parameters, by name (the names are listed in names.ts). */
-export const LOCAL_MODEL_PARAMS: Readonly<Record<LocalModelName, Readonly<HashingParams>>> = Object.freeze({
-  'local-v1': LOCAL_V1_PARAMS,
-});
 
 /**
  * Largest input, in `countTokens` units. The model itself takes any length;

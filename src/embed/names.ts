@@ -8,12 +8,15 @@
  * parameters in local.ts (the type checker asks for them); the provider registry serves every
  * name in this list.
  */
-export const LOCAL_MODELS = ['local-v1'] as const;
+export const LOCAL_MODELS = ['local-v1', 'local-v2'] as const;
 
 export type LocalModelName = (typeof LOCAL_MODELS)[number];
 
 /** The default local model; `local` is its alias in settings. */
 export const LOCAL_MODEL: LocalModelName = 'local-v1';
+
+/** The built-in offline model with a shipped token table (opt-in for now). */
+export const LOCAL_V2_MODEL: LocalModelName = 'local-v2';
 
 /** The name `local` stands for: the default local model. */
 export const LOCAL_ALIAS = 'local';

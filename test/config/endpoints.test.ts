@@ -41,6 +41,7 @@ describe('endpointRequest', () => {
   it.each<[string, Layers, string | undefined]>([
     ['nothing set', {}, undefined],
     ['the repository picks the local model', { repo: { 'model.embedding': 'local' } }, undefined],
+    ['the repository picks local-v2, which sends nothing either', { repo: { 'model.embedding': 'local-v2', 'model.base_url': URL_A } }, undefined],
     ['a repository base_url with the local model sends nothing', { repo: { 'model.base_url': URL_A } }, undefined],
     ['the repository picks an API model', { repo: { 'model.embedding': 'text-embedding-3-small' } }, 'the OpenAI API'],
     ['the repository picks a model and an endpoint', { repo: { 'model.embedding': 'any', 'model.base_url': URL_A } }, URL_A],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LOCAL_MODELS } from '../../src/embed/names.js';
-import { LOCAL_MODEL_PARAMS } from '../../src/embed/local.js';
+import { LOCAL_MODEL_BUILDERS } from '../../src/embed/providers/local.js';
 import { knownModel, PROVIDERS, providerEntryFor } from '../../src/embed/registry.js';
 import { KNOWN_OPENAI_MODELS } from '../../src/embed/providers/openai.js';
 
@@ -30,7 +30,7 @@ describe('the provider registry', () => {
   it('serves every local model, each with its parameters', () => {
     for (const name of LOCAL_MODELS) {
       expect(providerEntryFor(name).kind).toBe('local');
-      expect(knownModel(name)?.dims).toBe(LOCAL_MODEL_PARAMS[name].dims);
+      expect(knownModel(name)?.dims).toBe(LOCAL_MODEL_BUILDERS[name].dims);
     }
   });
 

@@ -237,7 +237,8 @@ async function modelResolver(context: RepoContext): Promise<(model: string) => P
     dims: provider.dims,
     chunker: chunkerOptionsFor(provider),
     provider,
-    maxDeviation: provider.model === local.model ? DETERMINISTIC_MAX_DEVIATION : API_MAX_DEVIATION,
+    // In-process models (local-v1, local-v2) are pure functions of the text.
+    maxDeviation: provider.model === local.model || provider.inProcess === true ? DETERMINISTIC_MAX_DEVIATION : API_MAX_DEVIATION,
   });
   let configured: Promise<EmbeddingProvider | string> | undefined;
   // Made only when a directory needs it: an API model may need a key, or a probe of its server.

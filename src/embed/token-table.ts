@@ -1,0 +1,109 @@
+/**
+ * The token table behind `local-v2` (models/local-v2.safetensors.zst, built by
+ * scripts/distill-local-v2.mjs): one 512-value row per SentencePiece token of
+ * Universal Sentence Encoder lite, its SIF weight, and the vocabulary. Stored
+ * in the project's own cache format (safetensors in one zstd frame) and read
+ * with the same strict decoder as cache files, then checked for shape, dtype
+ * and finite values before use: a damaged install fails with a clear message
+ * instead of giving wrong vectors.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ExitCode, GitctxError } from '../errors.js';
+import { fromF16 } from '../cache/encoding.js';
+import { decodeSafetensors, leBytesToFloat32, leBytesToUint16 } from '../cache/safetensors.js';
+import type { Tensor } from '../cache/safetensors.js';
+import { zstdDecompress } from '../cache/zstd.js';
+import type { VocabEntry } from './sentencepiece.js';
+
+export const TOKEN_TABLE_FORMAT = 'gitctx-token-table/1';
+
+export interface TokenTable {
+  readonly tokens: number;
+  readonly dims: number;
+  /** Row-major `tokens x dims`. */
+  readonly rows: Float32Array;
+  /** SIF weight a / (a + p(token)) per token; 0 for the reserved ids. */
+  readonly weights: Float32Array;
+  readonly vocab: readonly VocabEntry[];
+}
+
+const TABLE_FILE = 'models/local-v2.safetensors.zst';
+/**
+ * The shipped table, at the package root: two directories up from this module
+ * in src/ and dist/, three in the benchmarks' build (dist-bench/src/).
+ */
+export function localV2TableUrl(): URL {
+  const candidates = [new URL(`../../${TABLE_FILE}`, import.meta.url), new URL(`../../../${TABLE_FILE}`, import.meta.url)];
+  return candidates.find((url) => existsSync(fileURLToPath(url))) ?? (candidates[0] as URL);
+}
+
+/** The table file is part of the installation: anything wrong with it is a broken install, not bad input. */
+export class TokenTableError extends GitctxError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(`local-v2 model file: ${message}`, ExitCode.unexpected, options);
+  }
+}
+
+function tensor(tensors: ReadonlyMap<string, Tensor>, name: string, dtype: Tensor['dtype'], shape: readonly number[]): Tensor {
+  const t = tensors.get(name);
+  if (t === undefined) throw new TokenTableError(`no tensor ${name}`);
+  if (t.dtype !== dtype || t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new TokenTableError(`tensor ${name} is ${t.dtype} [${t.shape.join(', ')}], expected ${dtype} [${shape.join(', ')}]`);
+  }
+  return t;
+}
+
+function parseVocab(text: string | undefined, tokens: number): VocabEntry[] {
+  let vocab: unknown;
+  try {
+    vocab = JSON.parse(text ?? '');
+  } catch (err) {
+    throw new TokenTableError('metadata vocab is not JSON', { cause: err });
+  }
+  const ok =
+    Array.isArray(vocab) &&
+    vocab.length === tokens &&
+    vocab.every(
+      (e: unknown) =>
+        Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && e[0].length > 0 && (e[1] === null || (typeof e[1] === 'number' && Number.isFinite(e[1]))),
+    );
+  if (!ok) throw new TokenTableError(`metadata vocab is not ${tokens} [piece, score] pairs`);
+  return vocab as VocabEntry[];
+}
+
+/** Decodes and checks a table file's bytes. Pure. */
+export function decodeTokenTable(compressed: Uint8Array, expected: { tokens: number; dims: number }): TokenTable {
+  let decoded;
+  try {
+    decoded = decodeSafetensors(zstdDecompress(compressed));
+  } catch (err) {
+    throw new TokenTableError(err instanceof Error ? err.message : String(err), { cause: err });
+  }
+  const { metadata, tensors } = decoded;
+  if (metadata.format !== TOKEN_TABLE_FORMAT) throw new TokenTableError(`format ${JSON.stringify(metadata.format)}, expected ${TOKEN_TABLE_FORMAT}`);
+  const { tokens, dims } = expected;
+  if (metadata.tokens !== String(tokens) || metadata.dims !== String(dims)) {
+    throw new TokenTableError(`${metadata.tokens} x ${metadata.dims} table, expected ${tokens} x ${dims}`);
+  }
+  const rows = fromF16(leBytesToUint16(tensor(tensors, 'embeddings', 'F16', [tokens, dims]).data));
+  const weights = leBytesToFloat32(tensor(tensors, 'weights', 'F32', [tokens]).data);
+  for (let i = 0; i < rows.length; i++) {
+    if (!Number.isFinite(rows[i])) throw new TokenTableError(`row ${Math.floor(i / dims)} has a value ${rows[i]}`);
+  }
+  for (let i = 0; i < weights.length; i++) {
+    const w = weights[i] as number;
+    if (!(w >= 0 && w <= 1)) throw new TokenTableError(`token ${i} has weight ${w}`);
+  }
+  return { tokens, dims, rows, weights, vocab: parseVocab(metadata.vocab, tokens) };
+}
+
+export function loadTokenTable(url: URL, expected: { tokens: number; dims: number }): TokenTable {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(fileURLToPath(url));
+  } catch (err) {
+    throw new TokenTableError(`cannot read ${fileURLToPath(url)}: ${(err as Error).message}`, { cause: err });
+  }
+  return decodeTokenTable(bytes, expected);
+}
