@@ -11,7 +11,7 @@
 import { InterruptedError } from '../errors.js';
 import { createHashingEmbedder, type HashingParams } from './hashing.js';
 import type { EmbeddingProvider, EmbedOptions, EmbedResult } from './types.js';
-import { LOCAL_MODEL, type LocalModelName } from './names.js';
+import { LOCAL_MODEL } from './names.js';
 
 export { LOCAL_MODEL };
 
