@@ -90,7 +90,7 @@ async function quality(): Promise<void> {
       rows.push(['plain BM25, 60-line windows', await evaluate(bm25Retriever(), chunkByLineWindow(repo.files, 60), set.questions)]);
       for (const make of [createLocalProvider, createLocalV2Provider]) {
         const { provider } = await indexWithLocal(repo.dir, make());
-        const searcher = await Searcher.open(join(repo.dir, '.gitctx'), provider);
+        const searcher = await Searcher.open(join(repo.dir, '.gitctx', 'db'), provider);
         // Text mode does not use the model: measured once.
         const modes: SearchMode[] = make === createLocalProvider ? ['text', 'vector', 'hybrid'] : ['vector', 'hybrid'];
         for (const mode of modes) {
@@ -125,7 +125,7 @@ async function latency(): Promise<void> {
     const { provider, summary } = await indexWithLocal(dir);
     const questions = loadEvalSet('questions').questions.map((q) => q.question);
 
-    const searcher = await Searcher.open(join(dir, '.gitctx'), provider);
+    const searcher = await Searcher.open(join(dir, '.gitctx', 'db'), provider);
     await searcher.search({ query: 'warm up', mode: 'hybrid', limit: 10 });
     const warm: Record<SearchMode, number[]> = { hybrid: [], vector: [], text: [] };
     for (const mode of ['hybrid', 'vector', 'text'] as SearchMode[]) {

@@ -13,8 +13,6 @@ export interface RepoContext {
   repo: Repository;
   resolved: ResolvedSettings;
   workspace: Workspace;
-  /** `workspace.dir`. */
-  gitctxDir: string;
 }
 
 /**
@@ -30,7 +28,7 @@ export async function contextFor(repo: Repository, flags?: ReadonlyMap<string, u
   const workspace = new Workspace(repo.root);
   await workspace.check();
   const resolved = await loadSettings({ repoRoot: repo.root, ...(flags ? { flags } : {}) });
-  return { repo, resolved, workspace, gitctxDir: workspace.dir };
+  return { repo, resolved, workspace };
 }
 
 /**

@@ -30,5 +30,5 @@ export function searchRequest(settings: Settings['search'], input: SearchInput):
 
 /** The repository's index with the provider its settings call for (approval checked first); the caller closes it. */
 export async function openSearcher(context: RepoContext): Promise<Searcher> {
-  return Searcher.open(context.workspace.dir, await providerFor(context));
+  return Searcher.open(context.workspace.dbDir, await providerFor(context));
 }

@@ -1,10 +1,10 @@
-import { join } from 'node:path';
 import { modelDirName } from '../cache/index.js';
 import { cacheStats } from '../cache-maintenance/index.js';
 import type { Repository } from '../git/index.js';
 import { readIndexMeta } from '../store/meta.js';
 import { formatBytes } from '../format/units.js';
 import { printable } from '../printable.js';
+import type { Workspace } from '../workspace/index.js';
 
 /** The `status --json` document (shared/DESIGN.md). */
 export interface StatusReport {
@@ -20,9 +20,9 @@ export interface StatusReport {
 }
 
 /** What is indexed and cached, from meta.json and the cache files' headers: no database is opened. */
-export async function readStatus(repo: Repository, gitctxDir: string): Promise<StatusReport> {
-  const meta = await readIndexMeta(join(gitctxDir, 'db'));
-  const stats = await cacheStats(join(gitctxDir, 'embeddings'));
+export async function readStatus(repo: Repository, workspace: Workspace): Promise<StatusReport> {
+  const meta = await readIndexMeta(workspace.dbDir);
+  const stats = await cacheStats(workspace.embeddingsDir);
   const model = meta?.model ?? null;
   const groups = model === null ? stats.groups : stats.groups.filter((g) => g.modelDir === modelDirName(model));
   const sum = (pick: (g: (typeof groups)[number]) => number) => groups.reduce((n, g) => n + pick(g), 0);

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdir, open, realpath, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { lstat, mkdir, realpath, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { fromFsError, UsageError } from '../errors.js';
+import { writeFileAtomic } from '../workspace/index.js';
 import type { SettingsScope } from './template.js';
 
 async function modeOf(path: string): Promise<number | undefined> {
@@ -44,23 +44,8 @@ export async function writeSettingsText(path: string, text: string, scope: Setti
     const existing = await modeOf(target);
     if (scope === 'user') await mkdir(dirname(target), { recursive: true, mode: 0o700 });
     const mode = existing === undefined ? (scope === 'user' ? 0o600 : undefined) : scope === 'user' ? existing & 0o600 : existing;
-    const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-    // `wx`: a file already at the temp name (a planted symlink) is never followed.
-    const handle = await open(temp, 'wx', mode ?? 0o666);
-    try {
-      try {
-        await handle.writeFile(text, 'utf8');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      // The umask may have dropped bits the old file had (a group-writable shared checkout): restore them exactly.
-      if (mode !== undefined) await chmod(temp, mode);
-      await rename(temp, target);
-    } catch (err) {
-      await rm(temp, { force: true });
-      throw err;
-    }
+    // The mode is set exactly: the umask may have dropped bits the old file had (a group-writable shared checkout).
+    await writeFileAtomic(target, text, { fsync: true, ...(mode !== undefined ? { mode } : {}) });
   } catch (err) {
     throw fromFsError(err, path);
   }

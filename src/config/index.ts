@@ -24,7 +24,7 @@ export {
   ENV_ALIASES,
 } from './resolve.js';
 export type { ResolvedSettings, SettingsLayer, SettingSource } from './resolve.js';
-export { loadSettings, readSettingsFile, assertPrivate, userConfigDir, userConfigPath, repoConfigPath, REPO_CONFIG } from './load.js';
+export { loadSettings, readSettingsFile, assertPrivate, userConfigDir, userConfigPath, repoConfigPath } from './load.js';
 export type { LoadSettingsOptions } from './load.js';
 export { configTemplate, yamlInline } from './template.js';
 export type { SettingsScope } from './template.js';

@@ -8,7 +8,6 @@ import type { ResolvedSettings, SettingsLayer } from './resolve.js';
 import { readBounded } from '../fs-read.js';
 import { Workspace } from '../workspace/index.js';
 
-export const REPO_CONFIG = join('.gitctx', 'config.yml');
 
 /** `~/.gitctx`, or `$GITCTX_HOME`. */
 export function userConfigDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -20,7 +19,7 @@ export function userConfigPath(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export function repoConfigPath(repoRoot: string): string {
-  return join(repoRoot, REPO_CONFIG);
+  return new Workspace(repoRoot).configFile;
 }
 
 /** Reads one YAML settings file into a layer; a missing file is an empty layer. */

@@ -4,7 +4,6 @@
  * stream by (`planner.ts`), then either apply the plan (`runIndex`, through `apply.ts`)
  * or sum it up without changing anything (`dryRunIndex`, for `index --dry-run`).
  */
-import { join } from 'node:path';
 import { EmbeddingCache } from '../cache/index.js';
 import { chunkerOptionsFor, chunkerSignature } from '../chunk/index.js';
 import type { ChunkerOptions } from '../chunk/index.js';
@@ -23,6 +22,7 @@ import { planRun } from './plan.js';
 import type { RunPlan, WantedFile } from './plan.js';
 import { planBlobs } from './planner.js';
 import { RunTally } from './tally.js';
+import { Workspace } from '../workspace/index.js';
 import type { IndexProgress } from './tally.js';
 
 export type { IndexPhase, IndexProgress } from './tally.js';
@@ -57,10 +57,6 @@ export interface IndexRunOptions {
   onProgress?: (progress: IndexProgress) => void;
   /** Told of every file left out, for `-v`. */
   onSkip?: (path: string, reason: SkipReason | 'empty') => void;
-}
-
-export function gitctxDirOf(repo: Repository): string {
-  return join(repo.root, '.gitctx');
 }
 
 /**
@@ -164,16 +160,16 @@ async function startRun<S extends IndexStore | undefined>(
 
   const chunkerOptions = chunkerOptionsFor(provider);
   const identity: IndexIdentity = { model: provider.model, dims: provider.dims, chunker: chunkerSignature(chunkerOptions) };
-  const gitctxDir = gitctxDirOf(repo);
+  const workspace = new Workspace(repo.root);
   const cache = new EmbeddingCache({
-    dir: join(gitctxDir, 'embeddings'),
+    dir: workspace.embeddingsDir,
     model: provider.model,
     dims: provider.dims,
     encoding: settings.cache.encoding,
     chunker: identity.chunker,
     warn,
   });
-  const store = await openStore(join(gitctxDir, 'db'), identity, warn);
+  const store = await openStore(workspace.dbDir, identity, warn);
   try {
     const stored = store ? await store.storedFiles() : new Map<string, StoredFile>();
     const inputsOf = (file: WantedFile) => filter.inputsOf(collected.attributes.get(file.path));

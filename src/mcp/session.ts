@@ -12,7 +12,6 @@
  *   when either changed since the Searcher was opened, a new one is opened, and the old
  *   one is closed once the searches already running on it have finished.
  */
-import { join } from 'node:path';
 import { contextFor } from '../app/context.js';
 import { openSearcher } from '../app/search.js';
 import type { RepoContext } from '../app/context.js';
@@ -44,7 +43,7 @@ export class RepoSession {
 
   async status(): Promise<StatusReport> {
     const { repo, workspace } = await contextFor(await openRepository(this.cwd));
-    return readStatus(repo, workspace.dir);
+    return readStatus(repo, workspace);
   }
 
   /**
@@ -70,7 +69,7 @@ export class RepoSession {
   ): Promise<T> {
     if (this.closed) throw new Error('the MCP session is closed');
     const context = await this.context();
-    const meta = await readIndexMeta(join(context.gitctxDir, 'db'));
+    const meta = await readIndexMeta(context.workspace.dbDir);
     if (meta === undefined) throw new NoIndexError(`no index yet: run \`gitctx index\` in ${context.repo.root}`);
     const { model, api_keys } = context.resolved.settings;
     const key = JSON.stringify([meta, model, api_keys.openai ?? null]);

@@ -4,7 +4,6 @@
  * It sees the index only as a `VectorStore`; `Searcher.open` is the convenience that opens
  * the LanceDB one under `.gitctx/db` through the store module.
  */
-import { join } from 'node:path';
 import type { EmbeddingProvider } from '../embed/index.js';
 import { GitctxError, NoIndexError, UsageError } from '../errors.js';
 import { openVectorStore, searchTextOf } from '../store/index.js';
@@ -77,8 +76,7 @@ export class Searcher {
   ) {}
 
   /** Opens `.gitctx/db`; NoIndexError (exit 8) when there is none, or it was built with another model. */
-  static async open(gitctxDir: string, provider: EmbeddingProvider): Promise<Searcher> {
-    const dbDir = join(gitctxDir, 'db');
+  static async open(dbDir: string, provider: EmbeddingProvider): Promise<Searcher> {
     const open = () => openStoreFor(dbDir, provider);
     return new Searcher(await open(), provider, open);
   }

@@ -3,11 +3,10 @@
  * from the LanceDB code so `status`, and the checks before a search, read it without
  * loading the database engine.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { fromFsError } from '../errors.js';
 import { readTextIfExists } from '../fs-read.js';
+import { writeFileAtomic } from '../workspace/index.js';
 
 /** Bumped whenever the table layout changes; an index of another version is rebuilt from the cache. */
 export const SCHEMA_VERSION = 1;
@@ -75,15 +74,7 @@ export async function readIndexMeta(dbDir: string): Promise<IndexMeta | undefine
 }
 
 export async function writeIndexMeta(dbDir: string, meta: IndexMeta): Promise<void> {
-  const target = join(dbDir, META_FILE);
-  const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(temp, `${JSON.stringify(meta, null, 2)}\n`);
-    await rename(temp, target);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw fromFsError(err, target);
-  }
+  await writeFileAtomic(join(dbDir, META_FILE), `${JSON.stringify(meta, null, 2)}\n`);
 }
 
 /** The table an index for this identity is built in while another index is in use. */

@@ -207,7 +207,7 @@ describe('kill -9 of gitctx index at random moments, then resume', () => {
       }
       const visible = visibleGitctxPaths(repo).filter(
         // Before the first .gitignore is in place, its own temp file is the one thing git can see.
-        (path) => !(existsSync(join(gitctxDir(repo), '.gitignore')) === false && /^\.gitctx\/\.gitignore\.\d+\.tmp$/.test(path)),
+        (path) => !(existsSync(join(gitctxDir(repo), '.gitignore')) === false && /^\.gitctx\/\.\.gitignore\.\d+\.[0-9a-f]+\.tmp$/.test(path)),
       );
       expect(visible, `run ${runs}: git would commit these`).toEqual([]);
       if (readMeta(repo) !== undefined) {

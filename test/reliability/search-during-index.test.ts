@@ -12,6 +12,7 @@
  * overlap. Before the fix, 3 or 4 of about 280 searches failed with "Not found:
  * .../chunks.lance/data/....lance".
  */
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/index.js';
 import { createLocalProvider } from '../../src/embed/index.js';
@@ -79,7 +80,7 @@ describe('search while index runs commit', () => {
       const mode = MODES[searches % MODES.length] as SearchMode;
       searches += 1;
       try {
-        const searcher = await Searcher.open(gitctxDir(repo), provider);
+        const searcher = await Searcher.open(join(gitctxDir(repo), 'db'), provider);
         try {
           const response = await searcher.search({ query, mode, limit: 5 });
           if (response.results.length > 0) withResults += 1;

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { Command } from 'commander';
 import { GitctxError, InterruptedError, UsageError } from '../../errors.js';
 import type { CacheStats, IndexedChunk, PruneReport, VerifyModel, VerifyReport } from '../../cache-maintenance/index.js';
@@ -162,7 +161,7 @@ async function runVerify(flags: VerifyFlags): Promise<void> {
   let report: VerifyReport;
   // Repairing writes cache files, so it waits for an index run as prune does.
   let lock: { release(): Promise<void> } | undefined;
-  const index = flags.repair ? indexedVectors(join(context.gitctxDir, 'db')) : undefined;
+  const index = flags.repair ? indexedVectors(context.workspace.dbDir) : undefined;
   try {
     if (flags.repair) {
       const { lockIndex } = await import('../../app/context.js');
@@ -171,7 +170,7 @@ async function runVerify(flags: VerifyFlags): Promise<void> {
     }
     report = await verifyCache({
       repo: context.repo,
-      dir: join(context.gitctxDir, 'embeddings'),
+      dir: context.workspace.embeddingsDir,
       modelFor: await modelResolver(context),
       reembed,
       signal: controller.signal,
@@ -335,7 +334,7 @@ async function runPrune(flags: PruneFlags): Promise<void> {
     import('node:fs/promises'),
   ]);
   const context = await openContext();
-  const dir = join(context.gitctxDir, 'embeddings');
+  const dir = context.workspace.embeddingsDir;
   const options = { repo: context.repo, dir, refs: context.resolved.settings.index.refs, dryRun: flags.dryRun === true };
   const exists = await stat(dir).then(
     (s) => s.isDirectory(),

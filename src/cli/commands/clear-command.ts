@@ -62,19 +62,25 @@ async function runClear(flags: ClearFlags): Promise<void> {
     process.stdout.write('nothing to remove: there is no .gitctx directory\n');
     return;
   }
-  const gitctxDir = workspace.dir;
 
-  const names = flags.all ? ['db', 'embeddings'] : [...(flags.db || !flags.cache ? ['db'] : []), ...(flags.cache ? ['embeddings'] : [])];
+  const paths = [
+    ...(flags.all || flags.db || !flags.cache ? [workspace.dbDir] : []),
+    ...(flags.all || flags.cache ? [workspace.embeddingsDir] : []),
+  ];
   // Temp files of interrupted writes (settings, .gitignore, meta) sit at the top; the lock itself goes when we
   // release it. A lock's temp file lives only while another run is taking the lock, so it is left to that run.
-  if (flags.all) names.push(...(await readdir(gitctxDir)).filter((name) => name.endsWith('.tmp') && !name.startsWith('index.lock.')).sort());
+  if (flags.all) {
+    const temps = (await readdir(workspace.dir)).filter((name) => name.endsWith('.tmp') && !name.startsWith('index.lock.')).sort();
+    paths.push(...temps.map((name) => join(workspace.dir, name)));
+  }
   const targets: Target[] = [];
-  for (const name of names) {
-    const size = await measureTree(join(gitctxDir, name));
-    if (size !== null) targets.push({ name: `.gitctx/${name}`, path: join(gitctxDir, name), ...size });
+  for (const path of paths) {
+    const size = await measureTree(path);
+    if (size !== null) targets.push({ name: workspace.display(path), path, ...size });
   }
   if (targets.length === 0) {
-    process.stdout.write(`nothing to remove: ${names.map((n) => `.gitctx/${n}`).join(' and ')} ${names.length > 1 ? 'do' : 'does'} not exist\n`);
+    const names = paths.map((path) => workspace.display(path));
+    process.stdout.write(`nothing to remove: ${names.join(' and ')} ${names.length > 1 ? 'do' : 'does'} not exist\n`);
     return;
   }
 
@@ -93,7 +99,7 @@ async function runClear(flags: ClearFlags): Promise<void> {
   } finally {
     await lock.release();
   }
-  if (flags.all && (await lstatOrNull(join(gitctxDir, 'config.yml'))) !== null) lines.push('kept .gitctx/config.yml (clear never removes settings)');
+  if (flags.all && (await lstatOrNull(workspace.configFile)) !== null) lines.push('kept .gitctx/config.yml (clear never removes settings)');
   if (targets.length > 1) lines.push(`freed ${formatBytes(total)} (${total} bytes)`);
   process.stdout.write(`${lines.join('\n')}\n`);
   if (targets.some((t) => t.name === '.gitctx/embeddings')) {

@@ -52,7 +52,7 @@ async function runIndexCommand(flags: IndexFlags): Promise<void> {
   ]);
   const context = await openContext();
   // A dry run needs no key and sends nothing: sizes and prices come from the model table or the disk.
-  const dryRun = flags.dryRun ? { dims: await dryRunDims(context.gitctxDir, context.resolved.settings) } : undefined;
+  const dryRun = flags.dryRun ? { dims: await dryRunDims(context.workspace, context.resolved.settings) } : undefined;
   const provider = await providerFor(context, dryRun ? { dryRun } : {});
   const quiet = flags.quiet === true;
   const warn = (message: string) => process.stderr.write(`gitctx: warning: ${printable(message)}\n`);
