@@ -16,7 +16,7 @@
  * square roots. The name is the contract: any change to the table, the
  * parameters below, the tokenizer or the word splitting is a new name.
  */
-import { InterruptedError } from '../errors.js';
+import { embedInProcess } from './in-process.js';
 import { createHashingEmbedder } from './hashing.js';
 import { estimateTokens, LOCAL_MAX_INPUT_TOKENS, LOCAL_V1_PARAMS } from './local.js';
 import { LOCAL_V2_MODEL } from './names.js';
@@ -195,9 +195,6 @@ export function createLocalV2Embedder(table: TokenTable, params: Readonly<LocalV
   return { dims, embed, semantic };
 }
 
-/** About 50 ms of work between event-loop turns. */
-const YIELD_EVERY = 128;
-
 export interface LocalV2ProviderOptions {
   /** For experiments only: different parameters must also get a different `model` name. */
   params?: LocalV2Params;
@@ -217,25 +214,8 @@ export function createLocalV2Provider(options: LocalV2ProviderOptions = {}): Emb
     countTokens: estimateTokens,
     async embed(texts: readonly string[], opts: EmbedOptions = {}): Promise<EmbedResult> {
       // Loaded on first use, so `gitctx status` and the like never read the table.
-      embedder ??= createLocalV2Embedder(loadTable(), params);
-      const vectors: Float32Array[] = [];
-      let tokens = 0;
-      for (let start = 0; start < texts.length; start += YIELD_EVERY) {
-        if (start > 0) await new Promise((resolve) => setImmediate(resolve));
-        if (opts.signal?.aborted) throw new InterruptedError();
-        const end = Math.min(texts.length, start + YIELD_EVERY);
-        const group: Float32Array[] = [];
-        let groupTokens = 0;
-        for (let i = start; i < end; i++) {
-          const text = texts[i] as string;
-          group.push(embedder.embed(text));
-          groupTokens += estimateTokens(text);
-        }
-        vectors.push(...group);
-        tokens += groupTokens;
-        opts.onProgress?.({ start, end, vectors: group, tokens: groupTokens, costUsd: 0 });
-      }
-      return { vectors, tokens, costUsd: 0 };
+      const ready = (embedder ??= createLocalV2Embedder(loadTable(), params));
+      return embedInProcess(texts, (text) => ready.embed(text), estimateTokens, opts);
     },
     usdPerMillionTokens: 0,
     inProcess: true,

@@ -8,7 +8,7 @@
  * stemmer, the identifier splitter or the hash makes different vectors and must
  * ship as a new name (`local-v2`), so a cache directory never mixes the two.
  */
-import { InterruptedError } from '../errors.js';
+import { embedInProcess } from './in-process.js';
 import { createHashingEmbedder, type HashingParams } from './hashing.js';
 import type { EmbeddingProvider, EmbedOptions, EmbedResult } from './types.js';
 import { LOCAL_MODEL } from './names.js';
@@ -69,9 +69,6 @@ export function estimateTokens(text: string): number {
   return Math.ceil(0.543 * words + 0.138 * wordChars + 0.619 * punctuation + 0.605 * newlines);
 }
 
-/** About 50 ms of work between event-loop turns. */
-const YIELD_EVERY = 128;
-
 export interface LocalProviderOptions {
   /** For experiments only: a different parameter set must also get a different `model` name. */
   params?: HashingParams;
@@ -87,26 +84,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Embeddi
     maxInputTokens: LOCAL_MAX_INPUT_TOKENS,
     countTokens: estimateTokens,
     async embed(texts: readonly string[], opts: EmbedOptions = {}): Promise<EmbedResult> {
-      const vectors: Float32Array[] = [];
-      let tokens = 0;
-      for (let start = 0; start < texts.length; start += YIELD_EVERY) {
-        // CPU-bound work: give the event loop a turn between groups, so Ctrl+C
-        // and progress output are not held up by a large batch.
-        if (start > 0) await new Promise((resolve) => setImmediate(resolve));
-        if (opts.signal?.aborted) throw new InterruptedError();
-        const end = Math.min(texts.length, start + YIELD_EVERY);
-        const group: Float32Array[] = [];
-        let groupTokens = 0;
-        for (let i = start; i < end; i++) {
-          const text = texts[i] as string;
-          group.push(embedder.embed(text));
-          groupTokens += estimateTokens(text);
-        }
-        vectors.push(...group);
-        tokens += groupTokens;
-        opts.onProgress?.({ start, end, vectors: group, tokens: groupTokens, costUsd: 0 });
-      }
-      return { vectors, tokens, costUsd: 0 };
+      return embedInProcess(texts, (text) => embedder.embed(text), estimateTokens, opts);
     },
     usdPerMillionTokens: 0,
     inProcess: true,

@@ -5,6 +5,7 @@
  * order, as the LanceDB store returns them. It records every candidate query it answers, so a
  * test can see the filters a search passed down.
  */
+import { cosine } from '../../src/cache-maintenance/verify.js';
 import { searchTextOf } from '../../src/store/index.js';
 import type { CandidateQuery, ChunkFilter, StoredChunk, VectorStore } from '../../src/store/index.js';
 
@@ -37,19 +38,6 @@ export interface AnsweredQuery {
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] as number;
-    const y = b[i] as number;
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-  }
-  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
-}
 
 function passes(chunk: MemoryChunk, filter: ChunkFilter | undefined): boolean {
   if (filter === undefined) return true;
