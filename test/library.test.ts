@@ -25,4 +25,28 @@ describe('the package as a library', () => {
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
     expect(JSON.parse(out)).toEqual({ vector: [0.5, -0.5, 0.5, -0.5], startLine: 3, endLine: 9, tokens: 42, miss: true, files: 1 });
   });
+
+  it('the codec, the path helpers and the error types are public too', () => {
+    const script = `
+      import { encodeCacheFile, decodeCacheFile, modelDirName, isBlobSha, CACHE_ENCODINGS, CacheFormatError } from 'gitctx';
+      const key = { blobSha: 'ab'.repeat(20), model: 'BAAI/bge-m3', dims: 2, chunker: 'c1' };
+      const bytes = encodeCacheFile(key, [{ vector: new Float32Array([0.6, 0.8]), startLine: 1, endLine: 2, tokens: 5 }]);
+      const read = decodeCacheFile(bytes, key);
+      let refused = false;
+      try { decodeCacheFile(bytes.subarray(0, 10), key); } catch (err) { refused = err instanceof CacheFormatError; }
+      console.log(JSON.stringify({
+        status: read.status, vector: Array.from(read.entry.embeddings[0].vector), dir: modelDirName(key.model),
+        sha: isBlobSha(key.blobSha), encodings: CACHE_ENCODINGS, refused,
+      }));
+    `;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({
+      status: 'hit',
+      vector: [Math.fround(0.6), Math.fround(0.8)],
+      dir: '%42%41%41%49%2Fbge-m3',
+      sha: true,
+      encodings: ['f32', 'f32-shuffle', 'f16'],
+      refused: true,
+    });
+  });
 });
