@@ -24,7 +24,7 @@ export function clearCommand(): Command {
       `
 Asks before removing anything when on a terminal; otherwise refuses (exit 2) unless
 -y is given. Waits for a running \`gitctx index\`. Prints what it removed and how
-many bytes. Symbolic links are removed themselves, never followed.
+many bytes. A symbolic link under .gitctx makes it remove nothing (exit 2, naming it).
 The cache is meant to be committed: \`git checkout -- .gitctx/embeddings\` brings
 the committed files back.
 
