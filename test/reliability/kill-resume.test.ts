@@ -292,5 +292,6 @@ describe('kill -9 of gitctx index at random moments, then resume', () => {
         `  ${Math.round(loopMs / runs)} ms per run on average; resumed index: ${rows.length} rows, identical to the clean run's; ${QUERIES.length} searches identical`,
       ].join('\n'),
     );
-  });
+    // About 25 index runs and a clean run: 45 s alone on two cores, more beside other test files.
+  }, 180_000);
 });
