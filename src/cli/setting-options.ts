@@ -1,26 +1,27 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { describeAllowed, parseSettingString, requireSettingKey } from '../config/index.js';
 import type { SettingName } from '../config/index.js';
 
-/** A command-line option that sets one setting for one run. */
+/**
+ * A command-line option that sets one setting for one run. The table is plain data, so
+ * building the command tree loads no settings code (start-up time is every command's);
+ * test/cli/setting-options.test.ts holds each entry to the settings schema.
+ */
 export interface SettingFlag {
   /** As commander spells it: `-n, --limit <n>`. */
   flags: string;
   key: SettingName;
-  /** What it does, in a few words; the allowed values and the default come from the schema. */
+  /** What it does and what it accepts, in a few words. */
   help: string;
+  /** For a setting with a fixed set of values: that set, from the constant the schema is built on. */
+  choices?: readonly string[];
 }
 
-/**
- * Adds options that override settings. Each is described and, for a fixed set of values,
- * restricted from the settings schema, so a flag can never accept what the setting refuses.
- */
+/** Adds options that override settings; the default each falls back to is the setting's. */
 export function addSettingOptions(command: Command, table: readonly SettingFlag[]): Command {
-  for (const { flags, key, help } of table) {
-    const def = requireSettingKey(key);
-    const option = new Option(flags, `${help}: ${describeAllowed(def)} (default: ${key})`);
-    if (def.values) option.choices(def.values);
+  for (const { flags, key, help, choices } of table) {
+    const option = new Option(flags, `${help} (default: ${key})`);
+    if (choices) option.choices(choices);
     command.addOption(option);
   }
   return command;
@@ -30,7 +31,8 @@ export function addSettingOptions(command: Command, table: readonly SettingFlag[
  * The values given for those options, as the settings loader's flag layer: each parsed and
  * validated by the schema, an error naming the flag as typed.
  */
-export function settingFlagValues(given: Record<string, unknown>, table: readonly SettingFlag[], command: Command): Map<string, unknown> {
+export async function settingFlagValues(given: Record<string, unknown>, table: readonly SettingFlag[], command: Command): Promise<Map<string, unknown>> {
+  const { parseSettingString } = await import('../config/index.js');
   const values = new Map<string, unknown>();
   for (const { flags, key } of table) {
     const option = command.options.find((o) => o.flags === flags);

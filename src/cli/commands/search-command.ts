@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { addSettingOptions, settingFlagValues } from '../setting-options.js';
 import type { SettingFlag } from '../setting-options.js';
+import { FORMATS } from '../../format/types.js';
+import { MAX_RESULTS, SEARCH_MODES } from '../../search/types.js';
 
 interface SearchFlags {
   path?: string[];
@@ -10,11 +12,11 @@ interface SearchFlags {
 }
 
 /** Options that override a `search.*` setting for this run; checked by the settings schema. */
-const SETTING_FLAGS: readonly SettingFlag[] = [
-  { flags: '-n, --limit <n>', key: 'search.limit', help: 'how many results' },
+export const SEARCH_SETTING_FLAGS: readonly SettingFlag[] = [
+  { flags: '-n, --limit <n>', key: 'search.limit', help: `how many results, 1 to ${MAX_RESULTS}` },
   { flags: '--min-score <score>', key: 'search.min_score', help: 'drop results scoring below this (vector: cosine in [-1, 1]; text: BM25; hybrid: fused, 0 to 1)' },
-  { flags: '--format <format>', key: 'search.format', help: 'output format' },
-  { flags: '--mode <mode>', key: 'search.mode', help: 'ranking' },
+  { flags: '--format <format>', key: 'search.format', help: 'output format', choices: FORMATS },
+  { flags: '--mode <mode>', key: 'search.mode', help: 'ranking', choices: SEARCH_MODES },
 ];
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -23,7 +25,7 @@ export function searchCommand(): Command {
   const command = new Command('search')
     .description('find the code that answers a question (the query comes from arguments, else stdin)')
     .argument('[query...]', 'what to look for, in words or code');
-  return addSettingOptions(command, SETTING_FLAGS)
+  return addSettingOptions(command, SEARCH_SETTING_FLAGS)
     .option('--path <glob>', 'only paths matching this glob (repeatable; `*.ts` matches any directory)', collect)
     .option('--lang <language>', 'only this language (typescript, python, go, markdown, ...)')
     .option('--head-only', 'only files as they are at HEAD, not earlier versions')
@@ -37,7 +39,7 @@ Examples:
   echo "how is the cache file validated" | gitctx search --format mcp
   gitctx search "error handling" --format json | jq '.results[].path'`,
     )
-    .action(async (words: string[], flags: SearchFlags, self: Command) => runSearchCommand(words, flags, settingFlagValues(self.opts(), SETTING_FLAGS, self)));
+    .action(async (words: string[], flags: SearchFlags, self: Command) => runSearchCommand(words, flags, await settingFlagValues(self.opts(), SEARCH_SETTING_FLAGS, self)));
 }
 
 async function readStdin(): Promise<string> {
