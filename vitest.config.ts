@@ -9,5 +9,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Most end-to-end tests wait on the processes they spawn, so two files at a time keep both
+    // cores busy (vitest's default on a 2-core machine is one).
+    maxWorkers: 2,
   },
 });
