@@ -32,10 +32,14 @@ export interface SearchOptions {
  */
 export const VECTOR_NOISE_FLOOR = 0.05;
 
-/** Candidates fetched from each ranker before grouping (filters apply inside the query, not to these). */
-function candidateCount(options: SearchOptions): number {
-  return Math.max(50, options.limit * 5);
-}
+/**
+ * Candidates fetched from each ranker before fusion and grouping: one fixed pool, whatever
+ * `-n` is, so the ranking is the same for every limit and `-n 5` is a prefix of `-n 20`.
+ * A list that stopped at a depth tied to `-n` would give fusion different votes for each
+ * limit. Five per result at the largest limit leaves room for grouping and --min-score.
+ * (Filters apply inside the query, not to these.)
+ */
+export const CANDIDATE_POOL = MAX_RESULTS * 5;
 
 /** The filters, applied inside the store's query; `false` when the paths filter leaves nothing to search. */
 async function chunkFilter(options: SearchOptions, store: VectorStore): Promise<ChunkFilter | false> {
@@ -118,7 +122,7 @@ export class Searcher {
     const query = validateQuery(options.query, this.provider);
     const filter = await chunkFilter(options, this.store);
     if (filter === false) return { query, mode: options.mode, model: this.provider.model, results: [] };
-    const candidates: CandidateQuery = { limit: candidateCount(options), filter };
+    const candidates: CandidateQuery = { limit: CANDIDATE_POOL, filter };
     const floor = options.mode === 'vector' && options.minScore !== undefined ? options.minScore : VECTOR_NOISE_FLOOR;
     // The two rankers are independent: run them side by side.
     const [vector, text] = await Promise.all([

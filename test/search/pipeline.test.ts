@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { EmbeddingProvider } from '../../src/embed/index.js';
 import { NoIndexError } from '../../src/errors.js';
 import { RRF_K } from '../../src/search/fusion.js';
-import { Searcher, type SearchOptions } from '../../src/search/search.js';
+import { CANDIDATE_POOL, Searcher, type SearchOptions } from '../../src/search/search.js';
 import { MemoryVectorStore, memoryChunk, type MemoryChunk } from '../helpers/memory-vector-store.js';
 
 const v = (...xs: number[]) => new Float32Array(xs);
@@ -104,8 +104,8 @@ describe('the search pipeline over a VectorStore', () => {
     const filter = { headOnly: true, language: 'python', paths: { only: ['src/both.ts', 'src/words.py'] } };
     // The two rankers run side by side: either may ask first.
     expect([...store.answered].sort((a, b) => a.kind.localeCompare(b.kind))).toEqual([
-      { kind: 'text', limit: 50, filter },
-      { kind: 'vector', limit: 50, filter },
+      { kind: 'text', limit: CANDIDATE_POOL, filter },
+      { kind: 'vector', limit: CANDIDATE_POOL, filter },
     ]);
   });
 

@@ -114,6 +114,15 @@ describe('gitctx search', () => {
     }
   });
 
+  it('-n cuts one fixed ranking: -n 2 is a prefix of -n 20 for several queries', async () => {
+    const ranking = async (query: string, n: string) =>
+      JSON.parse((await search([query, '--format', 'json', '-n', n])).stdout).results.map((r: { path: string; start_line: number; blob_sha: string }) => `${r.path}:${r.start_line}:${r.blob_sha}`);
+    for (const query of ['where are API keys masked before printing', 'parse the YAML config file', 'retry with backoff', 'settings']) {
+      const [two, twenty] = await Promise.all([ranking(query, '2'), ranking(query, '20')]);
+      expect(two, query).toEqual(twenty.slice(0, 2));
+    }
+  });
+
   it('matches identifiers by their words in text mode', async () => {
     const doc = JSON.parse((await search(['mask api key', '--mode', 'text', '--format', 'json'])).stdout);
     expect(doc.results[0].path).toBe('src/secrets/mask.ts');
