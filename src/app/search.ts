@@ -13,6 +13,8 @@ export interface SearchInput {
   paths?: readonly string[];
   language?: string;
   headOnly?: boolean;
+  /** Overrides search.prefer_source for this search. */
+  preferSource?: boolean;
 }
 
 /** The one place a search request is built from settings and a caller's input. */
@@ -25,6 +27,7 @@ export function searchRequest(settings: Settings['search'], input: SearchInput):
     paths: input.paths ?? [],
     ...(input.language !== undefined ? { language: input.language } : {}),
     headOnly: input.headOnly === true,
+    preferSource: input.preferSource ?? settings.prefer_source,
   };
 }
 

@@ -63,6 +63,13 @@ export const searchInputSchema = z
       .boolean()
       .optional()
       .describe('Only files as they are at HEAD, leaving out earlier versions indexed with `gitctx index --history`. Default false.'),
+    all_kinds: z
+      .boolean()
+      .optional()
+      .describe(
+        'Rank tests, docs, examples, changelogs and generated files level with source files. ' +
+          'Default false: source ranks first (the repository setting search.prefer_source). Set true when looking for a test or a doc.',
+      ),
   })
   // An argument with a misspelt name (`paths`, `language`) would otherwise be dropped
   // silently and the search would run unfiltered; an error tells the caller at once.

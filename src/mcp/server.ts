@@ -67,6 +67,7 @@ export function createGitctxServer(options: GitctxServerOptions): McpServer {
               paths: typeof input.path === 'string' ? [input.path] : (input.path ?? []),
               ...(input.lang !== undefined ? { language: input.lang } : {}),
               headOnly: input.head_only === true,
+              ...(input.all_kinds === true ? { preferSource: false } : {}),
             }),
           ),
         );

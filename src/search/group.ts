@@ -34,7 +34,8 @@ export function groupResults(ranked: readonly ScoredChunk[]): SearchResult[] {
     if (seen === undefined || better(chunk, seen)) byRange.set(key, chunk);
   }
   const spans: Span[] = [];
-  for (const chunk of [...byRange.values()].sort((a, b) => b.score - a.score)) {
+  // In rank order: a blob and range ranks where its best copy ranked.
+  for (const chunk of byRange.values()) {
     const file = `${chunk.path}\0${chunk.blobSha}`;
     const touched = spans.filter((s) => s.file === file && touches(s, chunk));
     const [into, ...bridged] = touched;

@@ -9,6 +9,7 @@ import { GitctxError, NoIndexError, UsageError } from '../errors.js';
 import { openVectorStore, searchTextOf } from '../store/index.js';
 import type { CandidateQuery, ChunkFilter, StoredChunk, VectorStore } from '../store/index.js';
 import { reciprocalRankFusion } from './fusion.js';
+import { preferSource } from './file-kind.js';
 import { groupResults } from './group.js';
 import { compilePathFilter, pathSelection } from './path-filter.js';
 import { MAX_RESULTS } from './types.js';
@@ -23,6 +24,8 @@ export interface SearchOptions {
   paths?: readonly string[];
   language?: string;
   headOnly?: boolean;
+  /** Rank source files above tests, docs, examples, changelogs and generated files (search.prefer_source); on unless false. */
+  preferSource?: boolean;
 }
 
 /**
@@ -137,7 +140,7 @@ export class Searcher {
           ? text
           : reciprocalRankFusion([vector, text], chunkKey).map(({ item, score }) => ({ ...item, score }));
     const min = options.minScore;
-    const results = groupResults(ranked)
+    const results = groupResults(options.preferSource === false ? ranked : preferSource(ranked))
       .filter((r) => min === undefined || r.score >= min)
       .slice(0, options.limit);
     return { query, mode: options.mode, model: this.provider.model, results };

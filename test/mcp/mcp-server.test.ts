@@ -75,8 +75,9 @@ describe('gitctx mcp', () => {
     expect(search.description).toMatch(/gitctx index/);
     expect(search.inputSchema.required).toEqual(['query']);
     const props = search.inputSchema.properties as Record<string, Record<string, unknown>>;
-    expect(Object.keys(props).sort()).toEqual(['head_only', 'lang', 'limit', 'mode', 'path', 'query']);
+    expect(Object.keys(props).sort()).toEqual(['all_kinds', 'head_only', 'lang', 'limit', 'mode', 'path', 'query']);
     expect(props.limit).toMatchObject({ type: 'integer', minimum: 1, maximum: 100 });
+    expect(props.all_kinds).toMatchObject({ type: 'boolean' });
     expect(props.mode).toMatchObject({ enum: ['hybrid', 'vector', 'text'] });
     for (const prop of Object.values(props)) expect(prop.description).toEqual(expect.any(String));
     expect(search.outputSchema?.required).toEqual(['query', 'mode', 'model', 'results']);

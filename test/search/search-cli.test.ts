@@ -191,3 +191,38 @@ describe('gitctx search', () => {
     }
   });
 });
+
+describe('gitctx search: the file-kind prior', () => {
+  it('ranks the source file above the test, README and changelog that repeat the words; --all-kinds ranks them alike', async () => {
+    const kinds = makeRepo({
+      files: {
+        'lib/redirects.js': 'export function followRedirects(response) {\n  return response.headers.location;\n}\n',
+        'test/redirects.test.js': 'it("follows redirects", () => followRedirects(redirect));\n// follow redirects follow redirects\n',
+        'README.md': '# Redirects\n\nThe client can follow redirects. To follow redirects, set followRedirects.\n',
+        'CHANGELOG.md': '## 1.2\n\n- follow redirects: follow redirects across hosts (followRedirects)\n',
+      },
+    });
+    try {
+      expect((await runCli(['index', '-y', '-q'], { cwd: kinds.dir })).code).toBe(0);
+      const paths = async (...extra: string[]) =>
+        JSON.parse((await runCli(['search', 'follow redirects', '--mode', 'text', '--format', 'json', ...extra], { cwd: kinds.dir })).stdout).results.map(
+          (r: { path: string }) => r.path,
+        );
+      const preferred = await paths();
+      const alike = await paths('--all-kinds');
+      expect(preferred[0]).toBe('lib/redirects.js');
+      expect(alike[0]).not.toBe('lib/redirects.js');
+      expect(new Set(alike)).toEqual(new Set(preferred));
+      const bySetting = await runCli(['search', 'follow redirects', '--mode', 'text', '--format', 'json'], {
+        cwd: kinds.dir,
+        env: { GITCTX_SEARCH__PREFER_SOURCE: 'false' },
+      });
+      expect(JSON.parse(bySetting.stdout).results.map((r: { path: string }) => r.path)).toEqual(alike);
+      const bad = await runCli(['search', 'x'], { cwd: kinds.dir, env: { GITCTX_SEARCH__PREFER_SOURCE: 'maybe' } });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/search\.prefer_source.*must be true or false/);
+    } finally {
+      kinds.cleanup();
+    }
+  });
+});

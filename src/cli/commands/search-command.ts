@@ -7,6 +7,7 @@ interface SearchFlags {
   path?: string[];
   lang?: string;
   headOnly?: boolean;
+  allKinds?: boolean;
 }
 
 /** Options that override a `search.*` setting for this run; checked by the settings schema. */
@@ -27,6 +28,7 @@ export function searchCommand(): Command {
     .option('--path <glob>', 'only paths matching this glob (repeatable; `*.ts` matches any directory)', collect)
     .option('--lang <language>', 'only this language (typescript, python, go, markdown, ...)')
     .option('--head-only', 'only files as they are at HEAD, not earlier versions')
+    .option('--all-kinds', 'rank tests, docs, examples, changelogs and generated files level with source (search.prefer_source=false)')
     .addHelpText(
       'after',
       `
@@ -37,7 +39,12 @@ Examples:
   echo "how is the cache file validated" | gitctx search --format mcp
   gitctx search "error handling" --format json | jq '.results[].path'`,
     )
-    .action(async (words: string[], flags: SearchFlags, self: Command) => runSearchCommand(words, flags, settingFlagValues(self.opts(), SETTING_FLAGS, self)));
+    .action(async (words: string[], flags: SearchFlags, self: Command) => {
+      const settingFlags = settingFlagValues(self.opts(), SETTING_FLAGS, self);
+      // A switch with no value, so not in the table of flags that take one: it sets the setting for this run.
+      if (flags.allKinds === true) settingFlags.set('search.prefer_source', false);
+      return runSearchCommand(words, flags, settingFlags);
+    });
 }
 
 async function readStdin(): Promise<string> {
