@@ -58,7 +58,7 @@ export const searchInputSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('Only this language, by fence name: typescript, javascript, python, go, rust, java, markdown, json, yaml, ...'),
+      .describe('Only this language, by fence name or alias: typescript (ts), javascript (js), python (py), go, rust (rs), java, markdown (md), json, yaml (yml), ... An unknown name is an error that lists the known ones.'),
     head_only: z
       .boolean()
       .optional()

@@ -4,6 +4,8 @@
  * It sees the index only as a `VectorStore`; `Searcher.open` is the convenience that opens
  * the LanceDB one under `.gitctx/db` through the store module.
  */
+import { LANGUAGES, normalizeLanguage } from '../chunk/index.js';
+import type { Language } from '../chunk/index.js';
 import type { EmbeddingProvider } from '../embed/index.js';
 import { GitctxError, NoIndexError, UsageError } from '../errors.js';
 import { openVectorStore, searchTextOf } from '../store/index.js';
@@ -48,16 +50,25 @@ export const CANDIDATE_POOL = MAX_RESULTS * 5;
 async function chunkFilter(options: SearchOptions, store: VectorStore): Promise<ChunkFilter | false> {
   const filter: ChunkFilter = {};
   if (options.headOnly) filter.headOnly = true;
-  if (options.language !== undefined) {
-    if (!/^[a-z0-9+#._-]+$/i.test(options.language)) throw new UsageError(`--lang: not a language name: ${options.language}`);
-    filter.language = options.language.toLowerCase();
-  }
+  if (options.language !== undefined) filter.language = languageId(options.language);
   if (options.paths !== undefined && options.paths.length > 0) {
     const paths = pathSelection(await store.distinctPaths(), compilePathFilter(options.paths));
     if (paths === false) return false;
     if (paths !== undefined) filter.paths = paths;
   }
   return filter;
+}
+
+/**
+ * The language id `--lang` names: an id (`typescript`), in any case, or an alias (`ts`, `py`,
+ * `golang`). An unknown name would filter out everything and look like "no results", so it is
+ * a usage error that lists the names there are.
+ */
+export function languageId(name: string): Language {
+  const id = normalizeLanguage(name);
+  if (id !== undefined) return id;
+  const shown = JSON.stringify(name.slice(0, 40)) + (name.length > 40 ? '…' : '');
+  throw new UsageError(`--lang: unknown language ${shown}; known: ${LANGUAGES.join(', ')} (and aliases such as js, ts, py, go, rb, rs, sh, yml, md)`);
 }
 
 export function validateQuery(query: string, provider: Pick<EmbeddingProvider, 'countTokens' | 'maxInputTokens'>): string {

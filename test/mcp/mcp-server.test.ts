@@ -193,7 +193,7 @@ describe('gitctx mcp', () => {
     expect(blank).toMatchObject({ isError: true, text: 'empty query: pass it as arguments or on stdin' });
     const lang = await call(mcp.client, 'search', { query: 'retry', lang: "x' OR 1=1" });
     expect(lang.isError).toBe(true);
-    expect(lang.text).toMatch(/not a language name/);
+    expect(lang.text).toMatch(/^--lang: unknown language "x' OR 1=1"; known: .*typescript/);
   });
 
   it('answers an unknown tool with an error result', async () => {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EmbeddingProvider } from '../../src/embed/index.js';
-import { NoIndexError } from '../../src/errors.js';
+import { NoIndexError, UsageError } from '../../src/errors.js';
 import { RRF_K } from '../../src/search/fusion.js';
 import { CANDIDATE_POOL, Searcher, type SearchOptions } from '../../src/search/search.js';
 import { MemoryVectorStore, memoryChunk, type MemoryChunk } from '../helpers/memory-vector-store.js';
@@ -129,6 +129,20 @@ describe('the search pipeline over a VectorStore', () => {
       { kind: 'text', limit: CANDIDATE_POOL, filter },
       { kind: 'vector', limit: CANDIDATE_POOL, filter },
     ]);
+  });
+
+  it('--lang takes aliases (py, ts, yml) and names in any case; an unknown name is a usage error listing the known ones', async () => {
+    const { provider } = fakeProvider(vectors);
+    const store = new MemoryVectorStore(chunks);
+    const searcher = new Searcher(store, provider);
+    expect((await searcher.search(search({ query: QUERY, language: 'py' }))).results.map((r) => r.path)).toEqual(['src/words.py']);
+    expect((await searcher.search(search({ query: QUERY, language: 'TS' }))).results.map((r) => r.language)).toEqual(['typescript', 'typescript']);
+    expect(store.answered.map((q) => q.filter?.language)).toEqual(['python', 'python', 'typescript', 'typescript']);
+    const unknown = searcher.search(search({ query: QUERY, language: 'klingon' }));
+    await expect(unknown).rejects.toThrow(UsageError);
+    await expect(searcher.search(search({ query: QUERY, language: 'klingon' }))).rejects.toThrow(
+      /^--lang: unknown language "klingon"; known: astro, awk, .*typescript, .*zig \(and aliases such as js, ts, py, go, rb, rs, sh, yml, md\)$/,
+    );
   });
 
   it('a path filter that matches most paths lists the others; one that matches none asks the store nothing', async () => {

@@ -180,6 +180,21 @@ describe('gitctx search', () => {
     }
   });
 
+  it('--lang accepts aliases; an unknown name exits 2 listing the known ones, even before any index', async () => {
+    const byAlias = JSON.parse((await search(['settings', '--lang', 'py', '--format', 'json'])).stdout);
+    expect(byAlias.results.map((r: { path: string }) => r.path)).toEqual(['src/config/parse_config.py']);
+    const unknown = await search(['settings', '--lang', 'klingon']);
+    expect(unknown).toMatchObject({ code: 2, stdout: '' });
+    expect(unknown.stderr).toMatch(/^gitctx: --lang: unknown language "klingon"; known: .*\bgo\b.*\bpython\b.*\btypescript\b.*\(and aliases such as js, ts, py, go/);
+    expect(unknown.stderr.split('\n')).toHaveLength(2);
+    const fresh = makeRepo({ files: { 'a.ts': 'export const a = 1;\n' } });
+    try {
+      expect((await runCli(['search', 'anything', '--lang', 'klingon'], { cwd: fresh.dir })).code).toBe(2);
+    } finally {
+      fresh.cleanup();
+    }
+  });
+
   it('exit 8 with a hint before any index', async () => {
     const fresh = makeRepo({ files: { 'a.ts': 'export const a = 1;\n' } });
     try {

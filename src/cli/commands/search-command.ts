@@ -26,7 +26,7 @@ export function searchCommand(): Command {
     .argument('[query...]', 'what to look for, in words or code');
   return addSettingOptions(command, SETTING_FLAGS)
     .option('--path <glob>', 'only paths matching this glob (repeatable; `*.ts` matches any directory)', collect)
-    .option('--lang <language>', 'only this language (typescript, python, go, markdown, ...)')
+    .option('--lang <language>', 'only this language, by name or alias (typescript or ts, python or py, go, markdown or md, ...)')
     .option('--head-only', 'only files as they are at HEAD, not earlier versions')
     .option('--all-kinds', 'rank tests, docs, examples, changelogs and generated files level with source (search.prefer_source=false)')
     .addHelpText(
@@ -60,6 +60,7 @@ async function runSearchCommand(words: string[], flags: SearchFlags, settingFlag
   // Checked before the index is opened, so a bad pattern is a usage error even where there is none.
   const { compilePathFilter } = await import('../../search/path-filter.js');
   compilePathFilter(flags.path ?? []);
+  if (flags.lang !== undefined) (await import('../../search/search.js')).languageId(flags.lang);
 
   const [{ openContext }, { openSearcher, searchRequest }, { formatters, printable, shouldColor }] = await Promise.all([
     import('../../app/context.js'),
