@@ -90,6 +90,7 @@ export const searchOutputSchema = z.object({
   query: z.string(),
   mode: z.enum(SEARCH_MODES),
   model: z.string().describe('The embedding model of the index.'),
+  stale: z.boolean().describe('The index is behind HEAD: the results come from an older commit (run `gitctx index`).'),
   results: z.array(
     z.object({
       path: z.string(),

@@ -80,7 +80,7 @@ describe('gitctx mcp', () => {
     expect(props.all_kinds).toMatchObject({ type: 'boolean' });
     expect(props.mode).toMatchObject({ enum: ['hybrid', 'vector', 'text'] });
     for (const prop of Object.values(props)) expect(prop.description).toEqual(expect.any(String));
-    expect(search.outputSchema?.required).toEqual(['query', 'mode', 'model', 'results']);
+    expect(search.outputSchema?.required).toEqual(['query', 'mode', 'model', 'stale', 'results']);
     expect(search.annotations).toMatchObject({ readOnlyHint: true });
 
     const status = tools.find((t) => t.name === 'status')!;

@@ -93,8 +93,8 @@ describe('gitctx search', () => {
   it('prints the JSON shape of DESIGN.md', async () => {
     const result = await search(['retry with exponential backoff', '--format', 'json', '-n', '2']);
     const doc = JSON.parse(result.stdout);
-    expect(Object.keys(doc)).toEqual(['query', 'mode', 'model', 'results']);
-    expect(doc).toMatchObject({ query: 'retry with exponential backoff', mode: 'hybrid', model: 'local-v1' });
+    expect(Object.keys(doc)).toEqual(['query', 'mode', 'model', 'results', 'stale']);
+    expect(doc).toMatchObject({ query: 'retry with exponential backoff', mode: 'hybrid', model: 'local-v1', stale: false });
     const [first] = doc.results;
     expect(Object.keys(first)).toEqual(expect.arrayContaining(['path', 'start_line', 'end_line', 'score', 'language', 'blob_sha', 'is_head', 'content', 'commit']));
     expect(first).toMatchObject({ path: 'src/net/retry.go', language: 'go', is_head: true, start_line: 1, end_line: 15 });
@@ -238,6 +238,30 @@ describe('gitctx search: the file-kind prior', () => {
       expect(bad.stderr).toMatch(/search\.prefer_source.*must be true or false/);
     } finally {
       kinds.cleanup();
+    }
+  });
+});
+
+describe('gitctx search: an index behind HEAD', () => {
+  it('says so in one line on stderr and with stale: true in JSON, and not once the index catches up', async () => {
+    const behind = makeRepo({ files: { 'src/a.ts': 'export function retryWithBackoff() {}\n' } });
+    try {
+      expect((await runCli(['index', '-y', '-q'], { cwd: behind.dir })).code).toBe(0);
+      const indexed = behind.git(['rev-parse', 'HEAD']).trim();
+      behind.write('src/b.ts', 'export function parseConfig() {}\n');
+      const head = behind.commit('add b');
+      const stale = await runCli(['search', 'retry', '--format', 'json'], { cwd: behind.dir });
+      expect(stale.code).toBe(0);
+      expect(stale.stderr).toBe(`gitctx: the index is at ${indexed.slice(0, 7)}, HEAD is ${head.slice(0, 7)}: run gitctx index\n`);
+      expect(JSON.parse(stale.stdout)).toMatchObject({ stale: true, results: [{ path: 'src/a.ts' }] });
+      const mcp = await runCli(['search', 'retry', '--format', 'mcp'], { cwd: behind.dir });
+      expect(mcp.stdout).toMatch(/^---\nquery: "retry"\ncount: 1\nstale: true\n---\n/);
+      expect((await runCli(['index', '-y', '-q'], { cwd: behind.dir })).code).toBe(0);
+      const fresh = await runCli(['search', 'retry', '--format', 'json'], { cwd: behind.dir });
+      expect(fresh.stderr).toBe('');
+      expect(JSON.parse(fresh.stdout).stale).toBe(false);
+    } finally {
+      behind.cleanup();
     }
   });
 });

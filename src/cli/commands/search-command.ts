@@ -62,7 +62,7 @@ async function runSearchCommand(words: string[], flags: SearchFlags, settingFlag
   compilePathFilter(flags.path ?? []);
   if (flags.lang !== undefined) (await import('../../search/search.js')).languageId(flags.lang);
 
-  const [{ openContext }, { openSearcher, searchRequest }, { formatters, printable, shouldColor }] = await Promise.all([
+  const [{ openContext }, { describeIndexLag, indexLag, openSearcher, searchRequest }, { formatters, printable, shouldColor }] = await Promise.all([
     import('../../app/context.js'),
     import('../../app/search.js'),
     import('../../format/index.js'),
@@ -71,14 +71,19 @@ async function runSearchCommand(words: string[], flags: SearchFlags, settingFlag
   const settings = context.resolved.settings.search;
   const searcher = await openSearcher(context);
   try {
-    const response = await searcher.search(
-      searchRequest(settings, {
-        query,
-        ...(flags.path ? { paths: flags.path } : {}),
-        ...(flags.lang !== undefined ? { language: flags.lang } : {}),
-        headOnly: flags.headOnly === true,
-      }),
-    );
+    const [found, lag] = await Promise.all([
+      searcher.search(
+        searchRequest(settings, {
+          query,
+          ...(flags.path ? { paths: flags.path } : {}),
+          ...(flags.lang !== undefined ? { language: flags.lang } : {}),
+          headOnly: flags.headOnly === true,
+        }),
+      ),
+      indexLag(context),
+    ]);
+    const response = { ...found, stale: lag !== undefined };
+    if (lag !== undefined) process.stderr.write(`gitctx: ${describeIndexLag(lag)}\n`);
     await formatters[settings.format](response, process.stdout, { color: shouldColor(process.stdout, process.env) });
     if (response.results.length === 0) process.stderr.write(`gitctx: no results for ${printable(JSON.stringify(response.query))}\n`);
   } finally {
