@@ -115,7 +115,7 @@ describe('gitctx mcp', () => {
     expect(result.text).toContain('export function maskApiKey');
 
     const json = searchOutputSchema.parse(result.structuredContent);
-    expect(json).toMatchObject({ query: 'mask the API key before logging it', mode: 'hybrid', model: 'local-v1' });
+    expect(json).toMatchObject({ query: 'mask the API key before logging it', mode: 'hybrid', model: 'local-v1', stale: false });
     expect(json.results.length).toBeGreaterThan(0);
     expect(json.results.length).toBeLessThanOrEqual(10);
     expect(json.results[0]).toMatchObject({
@@ -164,10 +164,15 @@ describe('gitctx mcp', () => {
     const head = repo.commit('add the sundial');
     const stale = statusOutputSchema.parse((await call(mcp.client, 'status')).structuredContent);
     expect(stale).toMatchObject({ stale: true, head });
+    // The search answers from the older commit, and says so in both of its forms.
+    const behind = await call(mcp.client, 'search', { query: 'mask the API key', mode: 'text' });
+    expect(searchOutputSchema.parse(behind.structuredContent).stale).toBe(true);
+    expect(behind.text).toMatch(/^---\nquery: "mask the API key"\ncount: \d+\nstale: true\n---\n/);
 
     expect((await runCli(['index', '-q'], { cwd: repo.dir })).code).toBe(0);
     const json = searchOutputSchema.parse((await call(mcp.client, 'search', { query: 'sundial shadow angle', mode: 'text' })).structuredContent);
     expect(json.results[0]).toMatchObject({ path: 'src/clock.ts', commit: { sha: head } });
+    expect(json.stale).toBe(false);
   });
 
   it.each([
