@@ -41,6 +41,9 @@ export const SETTING_DOCS: Readonly<Record<SettingName, SettingDoc>> = {
   },
   'search.format': { text: 'Output format (--format).' },
   'search.mode': { text: 'Ranking (--mode): hybrid fuses vector and full-text ranks.' },
+  'search.prefer_source': {
+    text: 'Rank source files above tests, docs, examples, changelogs and generated files (false, or --all-kinds, ranks every kind alike).',
+  },
   'api_keys.openai': {
     text: 'OpenAI API key (also $OPENAI_API_KEY); user file only, always shown masked.',
     example: 'sk-...',

@@ -80,6 +80,7 @@ function numberBounds(leaf: SettingKey['schema']): { min?: number; minInclusive:
  */
 export function describeAllowed(def: SettingKey): string {
   if (def.values) return `one of ${def.values.join(', ')}`;
+  if (def.kind === 'boolean') return 'true or false';
   if (def.kind === 'list') {
     const min = (def.schema.def.checks ?? []).some((c) => (c._zod.def as { check: string }).check === 'min_length');
     return `a comma-separated list${min ? ' of at least one item' : ''} (or a JSON array)`;
@@ -133,6 +134,7 @@ export function parseSettingString(key: string, raw: string, origin: string): un
   let value: unknown = raw;
   if (def.kind === 'number') value = raw.trim() === '' ? Number.NaN : Number(raw);
   if (def.kind === 'list') value = parseList(raw);
+  if (def.kind === 'boolean') value = raw.trim() === 'true' ? true : raw.trim() === 'false' ? false : raw;
   return validateSetting(key, value, origin, raw);
 }
 

@@ -57,6 +57,7 @@ export const settingsSchema = z
         min_score: z.number().finite().optional(),
         format: z.enum(FORMATS).default(DEFAULT_FORMAT),
         mode: z.enum(SEARCH_MODES).default('hybrid'),
+        prefer_source: z.boolean().default(true),
       })
       .strict()
       .prefault({}),
@@ -77,7 +78,7 @@ export const SECRET_KEYS: ReadonlySet<string> = new Set(['api_keys.openai']);
 /** Keys that may only live in the user file, because the repo file is committed. */
 export const USER_ONLY_SECTIONS: ReadonlySet<string> = new Set(['api_keys']);
 
-export type SettingKind = 'string' | 'number' | 'list' | 'enum';
+export type SettingKind = 'string' | 'number' | 'boolean' | 'list' | 'enum';
 
 export interface SettingKey {
   key: string;
@@ -105,6 +106,8 @@ function kindOf(leaf: z.ZodType): SettingKind {
   switch (leaf.def.type) {
     case 'number':
       return 'number';
+    case 'boolean':
+      return 'boolean';
     case 'array':
       return 'list';
     case 'enum':

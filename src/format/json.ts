@@ -3,13 +3,15 @@ import type { FormatOutput } from './types.js';
 
 /**
  * The search JSON document of shared/DESIGN.md, snake_case, stable: fields may be
- * added, never renamed. `uncommitted` is such an addition, after the DESIGN keys.
+ * added, never renamed. `uncommitted` and `stale` are such additions, after the DESIGN keys.
  */
 export interface SearchJson {
   query: string;
   mode: SearchMode;
   model: string;
   results: SearchResultJson[];
+  /** The index is behind HEAD, so the results come from an older commit. */
+  stale: boolean;
 }
 
 export interface SearchResultJson {
@@ -33,6 +35,7 @@ export function toJsonShape(response: SearchResponse): SearchJson {
     mode: response.mode,
     model: response.model,
     results: response.results.map(resultJson),
+    stale: response.stale === true,
   };
 }
 

@@ -16,7 +16,8 @@ import type { FormatOutput } from './types.js';
  */
 export function renderMcpMarkdown(response: SearchResponse): string {
   const frontMatter = stringify(
-    { query: response.query, count: response.results.length },
+    // `stale` only when true, so the usual document stays as it was.
+    { query: response.query, count: response.results.length, ...(response.stale === true ? { stale: true } : {}) },
     { lineWidth: 0, defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' },
   );
   const sections = response.results.map(section);

@@ -58,11 +58,18 @@ export const searchInputSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('Only this language, by fence name: typescript, javascript, python, go, rust, java, markdown, json, yaml, ...'),
+      .describe('Only this language, by fence name or alias: typescript (ts), javascript (js), python (py), go, rust (rs), java, markdown (md), json, yaml (yml), ... An unknown name is an error that lists the known ones.'),
     head_only: z
       .boolean()
       .optional()
       .describe('Only files as they are at HEAD, leaving out earlier versions indexed with `gitctx index --history`. Default false.'),
+    all_kinds: z
+      .boolean()
+      .optional()
+      .describe(
+        'Rank tests, docs, examples, changelogs and generated files level with source files. ' +
+          'Default false: source ranks first (the repository setting search.prefer_source). Set true when looking for a test or a doc.',
+      ),
   })
   // An argument with a misspelt name (`paths`, `language`) would otherwise be dropped
   // silently and the search would run unfiltered; an error tells the caller at once.
@@ -83,6 +90,7 @@ export const searchOutputSchema = z.object({
   query: z.string(),
   mode: z.enum(SEARCH_MODES),
   model: z.string().describe('The embedding model of the index.'),
+  stale: z.boolean().describe('The index is behind HEAD: the results come from an older commit (run `gitctx index`).'),
   results: z.array(
     z.object({
       path: z.string(),

@@ -6,7 +6,7 @@ import { packageVersion } from '../version.js';
 import { GitctxError, NotARepositoryError } from '../errors.js';
 import { printable, renderMcpMarkdown, toJsonShape } from '../format/index.js';
 import { openRepository } from '../git/index.js';
-import { searchRequest } from '../app/search.js';
+import { indexLag, searchRequest } from '../app/search.js';
 import { describeStatus } from '../app/status.js';
 import {
   SEARCH_TOOL_DESCRIPTION,
@@ -58,18 +58,24 @@ export function createGitctxServer(options: GitctxServerOptions): McpServer {
     },
     async (input: SearchToolInput): Promise<CallToolResult> => {
       try {
-        const response = await session.withSearcher((searcher, context) =>
-          searcher.search(
-            searchRequest(context.resolved.settings.search, {
-              query: input.query,
-              ...(input.mode !== undefined ? { mode: input.mode } : {}),
-              ...(input.limit !== undefined ? { limit: input.limit } : {}),
-              paths: typeof input.path === 'string' ? [input.path] : (input.path ?? []),
-              ...(input.lang !== undefined ? { language: input.lang } : {}),
-              headOnly: input.head_only === true,
-            }),
-          ),
-        );
+        const response = await session.withSearcher(async (searcher, context) => {
+          const [found, lag] = await Promise.all([
+            searcher.search(
+              searchRequest(context.resolved.settings.search, {
+                query: input.query,
+                ...(input.mode !== undefined ? { mode: input.mode } : {}),
+                ...(input.limit !== undefined ? { limit: input.limit } : {}),
+                paths: typeof input.path === 'string' ? [input.path] : (input.path ?? []),
+                ...(input.lang !== undefined ? { language: input.lang } : {}),
+                headOnly: input.head_only === true,
+                ...(input.all_kinds === true ? { preferSource: false } : {}),
+              }),
+            ),
+            // The session keeps its context across calls; HEAD may have moved since.
+            indexLag(context, { rereadHead: true }),
+          ]);
+          return { ...found, stale: lag !== undefined };
+        });
         return {
           content: [{ type: 'text', text: renderMcpMarkdown(response) }],
           structuredContent: { ...toJsonShape(response) },

@@ -7,10 +7,23 @@ function better(a: ScoredChunk, b: ScoredChunk): boolean {
   return (a.commit?.date ?? '') > (b.commit?.date ?? '');
 }
 
+/** A run of touching lines of one file version, built from the chunks that cover it. */
+interface Span {
+  file: string;
+  startLine: number;
+  endLine: number;
+  parts: ScoredChunk[];
+}
+
+/** Overlapping or adjacent (one ends on the line before the other starts). */
+const touches = (span: Span, chunk: ScoredChunk) => span.startLine <= chunk.endLine + 1 && chunk.startLine <= span.endLine + 1;
+
 /**
  * One result per blob and line range: the same content seen at several commits or
  * paths is shown once (the HEAD copy preferred), and chunks of one file version whose
- * lines overlap (the pieces of one very long line) become one span.
+ * lines overlap (the pieces of one very long line) or follow each other become one span,
+ * so one file does not fill the list with its consecutive chunks. A chunk that touches
+ * two spans joins them. A span ranks where its best chunk ranked.
  * Input order is rank order; the output keeps it.
  */
 export function groupResults(ranked: readonly ScoredChunk[]): SearchResult[] {
@@ -20,14 +33,22 @@ export function groupResults(ranked: readonly ScoredChunk[]): SearchResult[] {
     const seen = byRange.get(key);
     if (seen === undefined || better(chunk, seen)) byRange.set(key, chunk);
   }
-  const spans: { file: string; parts: ScoredChunk[] }[] = [];
-  for (const chunk of [...byRange.values()].sort((a, b) => b.score - a.score)) {
+  const spans: Span[] = [];
+  // In rank order: a blob and range ranks where its best copy ranked.
+  for (const chunk of byRange.values()) {
     const file = `${chunk.path}\0${chunk.blobSha}`;
-    const span = spans.find(
-      (s) => s.file === file && s.parts.some((p) => p.startLine <= chunk.endLine && chunk.startLine <= p.endLine),
-    );
-    if (span) span.parts.push(chunk);
-    else spans.push({ file, parts: [chunk] });
+    const touched = spans.filter((s) => s.file === file && touches(s, chunk));
+    const [into, ...bridged] = touched;
+    if (into === undefined) {
+      spans.push({ file, startLine: chunk.startLine, endLine: chunk.endLine, parts: [chunk] });
+      continue;
+    }
+    for (const other of [chunk, ...bridged.flatMap((s) => s.parts)]) {
+      into.parts.push(other);
+      into.startLine = Math.min(into.startLine, other.startLine);
+      into.endLine = Math.max(into.endLine, other.endLine);
+    }
+    for (const other of bridged) spans.splice(spans.indexOf(other), 1);
   }
   return spans.map(({ parts }) => mergeSpan(parts));
 }

@@ -4,11 +4,14 @@
  * It sees the index only as a `VectorStore`; `Searcher.open` is the convenience that opens
  * the LanceDB one under `.gitctx/db` through the store module.
  */
+import { LANGUAGES, normalizeLanguage } from '../chunk/index.js';
+import type { Language } from '../chunk/index.js';
 import type { EmbeddingProvider } from '../embed/index.js';
 import { GitctxError, NoIndexError, UsageError } from '../errors.js';
 import { openVectorStore, searchTextOf } from '../store/index.js';
 import type { CandidateQuery, ChunkFilter, StoredChunk, VectorStore } from '../store/index.js';
 import { reciprocalRankFusion } from './fusion.js';
+import { preferSource } from './file-kind.js';
 import { groupResults } from './group.js';
 import { compilePathFilter, pathSelection } from './path-filter.js';
 import { MAX_RESULTS } from './types.js';
@@ -23,6 +26,8 @@ export interface SearchOptions {
   paths?: readonly string[];
   language?: string;
   headOnly?: boolean;
+  /** Rank source files above tests, docs, examples, changelogs and generated files (search.prefer_source); on unless false. */
+  preferSource?: boolean;
 }
 
 /**
@@ -32,25 +37,38 @@ export interface SearchOptions {
  */
 export const VECTOR_NOISE_FLOOR = 0.05;
 
-/** Candidates fetched from each ranker before grouping (filters apply inside the query, not to these). */
-function candidateCount(options: SearchOptions): number {
-  return Math.max(50, options.limit * 5);
-}
+/**
+ * Candidates fetched from each ranker before fusion and grouping: one fixed pool, whatever
+ * `-n` is, so the ranking is the same for every limit and `-n 5` is a prefix of `-n 20`.
+ * A list that stopped at a depth tied to `-n` would give fusion different votes for each
+ * limit. Five per result at the largest limit leaves room for grouping and --min-score.
+ * (Filters apply inside the query, not to these.)
+ */
+export const CANDIDATE_POOL = MAX_RESULTS * 5;
 
 /** The filters, applied inside the store's query; `false` when the paths filter leaves nothing to search. */
 async function chunkFilter(options: SearchOptions, store: VectorStore): Promise<ChunkFilter | false> {
   const filter: ChunkFilter = {};
   if (options.headOnly) filter.headOnly = true;
-  if (options.language !== undefined) {
-    if (!/^[a-z0-9+#._-]+$/i.test(options.language)) throw new UsageError(`--lang: not a language name: ${options.language}`);
-    filter.language = options.language.toLowerCase();
-  }
+  if (options.language !== undefined) filter.language = languageId(options.language);
   if (options.paths !== undefined && options.paths.length > 0) {
     const paths = pathSelection(await store.distinctPaths(), compilePathFilter(options.paths));
     if (paths === false) return false;
     if (paths !== undefined) filter.paths = paths;
   }
   return filter;
+}
+
+/**
+ * The language id `--lang` names: an id (`typescript`), in any case, or an alias (`ts`, `py`,
+ * `golang`). An unknown name would filter out everything and look like "no results", so it is
+ * a usage error that lists the names there are.
+ */
+export function languageId(name: string): Language {
+  const id = normalizeLanguage(name);
+  if (id !== undefined) return id;
+  const shown = JSON.stringify(name.slice(0, 40)) + (name.length > 40 ? '…' : '');
+  throw new UsageError(`--lang: unknown language ${shown}; known: ${LANGUAGES.join(', ')} (and aliases such as js, ts, py, go, rb, rs, sh, yml, md)`);
 }
 
 export function validateQuery(query: string, provider: Pick<EmbeddingProvider, 'countTokens' | 'maxInputTokens'>): string {
@@ -118,7 +136,7 @@ export class Searcher {
     const query = validateQuery(options.query, this.provider);
     const filter = await chunkFilter(options, this.store);
     if (filter === false) return { query, mode: options.mode, model: this.provider.model, results: [] };
-    const candidates: CandidateQuery = { limit: candidateCount(options), filter };
+    const candidates: CandidateQuery = { limit: CANDIDATE_POOL, filter };
     const floor = options.mode === 'vector' && options.minScore !== undefined ? options.minScore : VECTOR_NOISE_FLOOR;
     // The two rankers are independent: run them side by side.
     const [vector, text] = await Promise.all([
@@ -133,7 +151,7 @@ export class Searcher {
           ? text
           : reciprocalRankFusion([vector, text], chunkKey).map(({ item, score }) => ({ ...item, score }));
     const min = options.minScore;
-    const results = groupResults(ranked)
+    const results = groupResults(options.preferSource === false ? ranked : preferSource(ranked))
       .filter((r) => min === undefined || r.score >= min)
       .slice(0, options.limit);
     return { query, mode: options.mode, model: this.provider.model, results };

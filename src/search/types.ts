@@ -44,4 +44,6 @@ export interface SearchResponse {
   mode: SearchMode;
   model: string;
   results: SearchResult[];
+  /** The index is behind HEAD: the results answer from an older commit. Set by the caller that knows HEAD. */
+  stale?: boolean;
 }

@@ -26,10 +26,16 @@ describe('json format', () => {
     expect(() => JSON.parse(text) as unknown).not.toThrow();
   });
 
+  it('says stale: true when the index is behind HEAD', async () => {
+    const doc = JSON.parse((await render('json', { ...FIXTURE, stale: true })).text) as Record<string, unknown>;
+    expect(doc.stale).toBe(true);
+  });
+
   it('has exactly the DESIGN.md keys, snake_case, with values copied as they are', async () => {
     const doc = JSON.parse((await render('json', FIXTURE)).text) as Record<string, unknown>;
-    expect(Object.keys(doc)).toEqual(['query', 'mode', 'model', 'results']);
-    expect(doc).toMatchObject({ query: FIXTURE.query, mode: 'hybrid', model: 'local-v1' });
+    // `stale` was added after the DESIGN.md keys (the shape only grows).
+    expect(Object.keys(doc)).toEqual(['query', 'mode', 'model', 'results', 'stale']);
+    expect(doc).toMatchObject({ query: FIXTURE.query, mode: 'hybrid', model: 'local-v1', stale: false });
     const results = doc.results as Record<string, unknown>[];
     expect(results).toHaveLength(3);
     for (const row of results) expect(Object.keys(row)).toEqual(RESULT_KEYS);
@@ -65,7 +71,7 @@ describe('json format', () => {
 
   it('prints the document with an empty list when nothing matched', async () => {
     const { text } = await render('json', { ...FIXTURE, results: [] });
-    expect(text).toBe('{"query":"session: cookie # \\"remember me\\"","mode":"hybrid","model":"local-v1","results":[]}\n');
+    expect(text).toBe('{"query":"session: cookie # \\"remember me\\"","mode":"hybrid","model":"local-v1","results":[],"stale":false}\n');
   });
 
   it('copies fields by name, so nothing new on SearchResult leaks into the public shape', () => {

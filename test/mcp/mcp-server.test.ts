@@ -75,11 +75,12 @@ describe('gitctx mcp', () => {
     expect(search.description).toMatch(/gitctx index/);
     expect(search.inputSchema.required).toEqual(['query']);
     const props = search.inputSchema.properties as Record<string, Record<string, unknown>>;
-    expect(Object.keys(props).sort()).toEqual(['head_only', 'lang', 'limit', 'mode', 'path', 'query']);
+    expect(Object.keys(props).sort()).toEqual(['all_kinds', 'head_only', 'lang', 'limit', 'mode', 'path', 'query']);
     expect(props.limit).toMatchObject({ type: 'integer', minimum: 1, maximum: 100 });
+    expect(props.all_kinds).toMatchObject({ type: 'boolean' });
     expect(props.mode).toMatchObject({ enum: ['hybrid', 'vector', 'text'] });
     for (const prop of Object.values(props)) expect(prop.description).toEqual(expect.any(String));
-    expect(search.outputSchema?.required).toEqual(['query', 'mode', 'model', 'results']);
+    expect(search.outputSchema?.required).toEqual(['query', 'mode', 'model', 'stale', 'results']);
     expect(search.annotations).toMatchObject({ readOnlyHint: true });
 
     const status = tools.find((t) => t.name === 'status')!;
@@ -114,7 +115,7 @@ describe('gitctx mcp', () => {
     expect(result.text).toContain('export function maskApiKey');
 
     const json = searchOutputSchema.parse(result.structuredContent);
-    expect(json).toMatchObject({ query: 'mask the API key before logging it', mode: 'hybrid', model: 'local-v1' });
+    expect(json).toMatchObject({ query: 'mask the API key before logging it', mode: 'hybrid', model: 'local-v1', stale: false });
     expect(json.results.length).toBeGreaterThan(0);
     expect(json.results.length).toBeLessThanOrEqual(10);
     expect(json.results[0]).toMatchObject({
@@ -163,10 +164,15 @@ describe('gitctx mcp', () => {
     const head = repo.commit('add the sundial');
     const stale = statusOutputSchema.parse((await call(mcp.client, 'status')).structuredContent);
     expect(stale).toMatchObject({ stale: true, head });
+    // The search answers from the older commit, and says so in both of its forms.
+    const behind = await call(mcp.client, 'search', { query: 'mask the API key', mode: 'text' });
+    expect(searchOutputSchema.parse(behind.structuredContent).stale).toBe(true);
+    expect(behind.text).toMatch(/^---\nquery: "mask the API key"\ncount: \d+\nstale: true\n---\n/);
 
     expect((await runCli(['index', '-q'], { cwd: repo.dir })).code).toBe(0);
     const json = searchOutputSchema.parse((await call(mcp.client, 'search', { query: 'sundial shadow angle', mode: 'text' })).structuredContent);
     expect(json.results[0]).toMatchObject({ path: 'src/clock.ts', commit: { sha: head } });
+    expect(json.stale).toBe(false);
   });
 
   it.each([
@@ -192,7 +198,7 @@ describe('gitctx mcp', () => {
     expect(blank).toMatchObject({ isError: true, text: 'empty query: pass it as arguments or on stdin' });
     const lang = await call(mcp.client, 'search', { query: 'retry', lang: "x' OR 1=1" });
     expect(lang.isError).toBe(true);
-    expect(lang.text).toMatch(/not a language name/);
+    expect(lang.text).toMatch(/^--lang: unknown language "x' OR 1=1"; known: .*typescript/);
   });
 
   it('answers an unknown tool with an error result', async () => {

@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EmbeddingProvider } from '../../src/embed/index.js';
-import { NoIndexError } from '../../src/errors.js';
+import { NoIndexError, UsageError } from '../../src/errors.js';
 import { RRF_K } from '../../src/search/fusion.js';
-import { Searcher, type SearchOptions } from '../../src/search/search.js';
+import { CANDIDATE_POOL, Searcher, type SearchOptions } from '../../src/search/search.js';
 import { MemoryVectorStore, memoryChunk, type MemoryChunk } from '../helpers/memory-vector-store.js';
 
 const v = (...xs: number[]) => new Float32Array(xs);
@@ -94,6 +94,28 @@ describe('the search pipeline over a VectorStore', () => {
     expect(response.results[0]?.score).toBeCloseTo(1, 6);
   });
 
+  it('merges adjacent chunks of one file version into one result, bridging spans; other versions and files stay apart', async () => {
+    const { provider } = fakeProvider(vectors);
+    const store = new MemoryVectorStore([
+      memoryChunk({ path: 'src/a.ts', blobSha: sha('a'), startLine: 11, endLine: 20, chunkIndex: 1, content: 'ledger two', vector: v(1, 0, 0) }),
+      memoryChunk({ path: 'src/b.ts', blobSha: sha('b'), startLine: 1, endLine: 5, content: 'ledger other', vector: v(0.9, 0.1, 0) }),
+      memoryChunk({ path: 'src/a.ts', blobSha: sha('a'), startLine: 31, endLine: 40, chunkIndex: 3, content: 'ledger four', vector: v(0.8, 0.2, 0) }),
+      memoryChunk({ path: 'src/a.ts', blobSha: sha('a'), startLine: 1, endLine: 10, chunkIndex: 0, content: 'ledger one', vector: v(0.7, 0.3, 0) }),
+      memoryChunk({ path: 'src/a.ts', blobSha: sha('a'), startLine: 21, endLine: 30, chunkIndex: 2, content: 'ledger three', vector: v(0.6, 0.4, 0) }),
+      memoryChunk({ path: 'src/a.ts', blobSha: sha('c'), isHead: false, startLine: 41, endLine: 50, chunkIndex: 4, content: 'old', vector: v(0.5, 0.5, 0) }),
+      memoryChunk({ path: 'src/a.ts', blobSha: sha('a'), startLine: 52, endLine: 60, chunkIndex: 5, content: 'ledger gap', vector: v(0.4, 0.6, 0) }),
+    ]);
+    const response = await new Searcher(store, provider).search(search({ query: QUERY, mode: 'vector' }));
+    expect(response.results.map((r) => [r.path, r.blobSha[0], r.startLine, r.endLine])).toEqual([
+      ['src/a.ts', 'a', 1, 40],
+      ['src/b.ts', 'b', 1, 5],
+      ['src/a.ts', 'c', 41, 50],
+      ['src/a.ts', 'a', 52, 60],
+    ]);
+    expect(response.results[0]).toMatchObject({ content: 'ledger one\nledger two\nledger three\nledger four' });
+    expect(response.results[0]?.score).toBeCloseTo(1, 6);
+  });
+
   it('passes --path, --lang and --head-only down as one filter, applied before ranking', async () => {
     const { provider } = fakeProvider(vectors);
     const store = new MemoryVectorStore(chunks);
@@ -104,9 +126,23 @@ describe('the search pipeline over a VectorStore', () => {
     const filter = { headOnly: true, language: 'python', paths: { only: ['src/both.ts', 'src/words.py'] } };
     // The two rankers run side by side: either may ask first.
     expect([...store.answered].sort((a, b) => a.kind.localeCompare(b.kind))).toEqual([
-      { kind: 'text', limit: 50, filter },
-      { kind: 'vector', limit: 50, filter },
+      { kind: 'text', limit: CANDIDATE_POOL, filter },
+      { kind: 'vector', limit: CANDIDATE_POOL, filter },
     ]);
+  });
+
+  it('--lang takes aliases (py, ts, yml) and names in any case; an unknown name is a usage error listing the known ones', async () => {
+    const { provider } = fakeProvider(vectors);
+    const store = new MemoryVectorStore(chunks);
+    const searcher = new Searcher(store, provider);
+    expect((await searcher.search(search({ query: QUERY, language: 'py' }))).results.map((r) => r.path)).toEqual(['src/words.py']);
+    expect((await searcher.search(search({ query: QUERY, language: 'TS' }))).results.map((r) => r.language)).toEqual(['typescript', 'typescript']);
+    expect(store.answered.map((q) => q.filter?.language)).toEqual(['python', 'python', 'typescript', 'typescript']);
+    const unknown = searcher.search(search({ query: QUERY, language: 'klingon' }));
+    await expect(unknown).rejects.toThrow(UsageError);
+    await expect(searcher.search(search({ query: QUERY, language: 'klingon' }))).rejects.toThrow(
+      /^--lang: unknown language "klingon"; known: astro, awk, .*typescript, .*zig \(and aliases such as js, ts, py, go, rb, rs, sh, yml, md\)$/,
+    );
   });
 
   it('a path filter that matches most paths lists the others; one that matches none asks the store nothing', async () => {

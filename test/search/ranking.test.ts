@@ -44,7 +44,7 @@ describe('grouping results', () => {
     expect(results[0]).toMatchObject({ path: 'src/a.ts', isHead: true });
   });
 
-  it('merges the overlapping pieces of one long line into one span and keeps rank order', () => {
+  it('merges the overlapping pieces of one long line, and the chunk ending on the line before, into one span; keeps rank order', () => {
     const results = groupResults([
       chunk({ startLine: 5, endLine: 5, chunkIndex: 2, content: 'BBB', score: 0.9 }),
       chunk({ path: 'b.ts', blobSha: 'b'.repeat(40), score: 0.7 }),
@@ -52,11 +52,10 @@ describe('grouping results', () => {
       chunk({ startLine: 1, endLine: 4, chunkIndex: 0, content: 'head\nof\nthe\nfile', score: 0.5 }),
     ]);
     expect(results.map((r) => [r.path, r.startLine, r.endLine, r.score])).toEqual([
-      ['src/a.ts', 5, 5, 0.9],
+      ['src/a.ts', 1, 5, 0.9],
       ['b.ts', 1, 10, 0.7],
-      ['src/a.ts', 1, 4, 0.5],
     ]);
-    expect(results[0]!.content).toBe('AAABBB');
+    expect(results[0]!.content).toBe('head\nof\nthe\nfile\nAAABBB');
     expect(results[0]).not.toHaveProperty('chunkIndex');
   });
 

@@ -93,8 +93,8 @@ describe('gitctx search', () => {
   it('prints the JSON shape of DESIGN.md', async () => {
     const result = await search(['retry with exponential backoff', '--format', 'json', '-n', '2']);
     const doc = JSON.parse(result.stdout);
-    expect(Object.keys(doc)).toEqual(['query', 'mode', 'model', 'results']);
-    expect(doc).toMatchObject({ query: 'retry with exponential backoff', mode: 'hybrid', model: 'local-v1' });
+    expect(Object.keys(doc)).toEqual(['query', 'mode', 'model', 'results', 'stale']);
+    expect(doc).toMatchObject({ query: 'retry with exponential backoff', mode: 'hybrid', model: 'local-v1', stale: false });
     const [first] = doc.results;
     expect(Object.keys(first)).toEqual(expect.arrayContaining(['path', 'start_line', 'end_line', 'score', 'language', 'blob_sha', 'is_head', 'content', 'commit']));
     expect(first).toMatchObject({ path: 'src/net/retry.go', language: 'go', is_head: true, start_line: 1, end_line: 15 });
@@ -111,6 +111,15 @@ describe('gitctx search', () => {
     for (const r of doc.results) {
       if (mode === 'vector') expect(Math.abs(r.score)).toBeLessThanOrEqual(1);
       if (mode === 'hybrid') expect(r.score).toBeGreaterThan(0);
+    }
+  });
+
+  it('-n cuts one fixed ranking: -n 2 is a prefix of -n 20 for several queries', async () => {
+    const ranking = async (query: string, n: string) =>
+      JSON.parse((await search([query, '--format', 'json', '-n', n])).stdout).results.map((r: { path: string; start_line: number; blob_sha: string }) => `${r.path}:${r.start_line}:${r.blob_sha}`);
+    for (const query of ['where are API keys masked before printing', 'parse the YAML config file', 'retry with backoff', 'settings']) {
+      const [two, twenty] = await Promise.all([ranking(query, '2'), ranking(query, '20')]);
+      expect(two, query).toEqual(twenty.slice(0, 2));
     }
   });
 
@@ -171,6 +180,21 @@ describe('gitctx search', () => {
     }
   });
 
+  it('--lang accepts aliases; an unknown name exits 2 listing the known ones, even before any index', async () => {
+    const byAlias = JSON.parse((await search(['settings', '--lang', 'py', '--format', 'json'])).stdout);
+    expect(byAlias.results.map((r: { path: string }) => r.path)).toEqual(['src/config/parse_config.py']);
+    const unknown = await search(['settings', '--lang', 'klingon']);
+    expect(unknown).toMatchObject({ code: 2, stdout: '' });
+    expect(unknown.stderr).toMatch(/^gitctx: --lang: unknown language "klingon"; known: .*\bgo\b.*\bpython\b.*\btypescript\b.*\(and aliases such as js, ts, py, go/);
+    expect(unknown.stderr.split('\n')).toHaveLength(2);
+    const fresh = makeRepo({ files: { 'a.ts': 'export const a = 1;\n' } });
+    try {
+      expect((await runCli(['search', 'anything', '--lang', 'klingon'], { cwd: fresh.dir })).code).toBe(2);
+    } finally {
+      fresh.cleanup();
+    }
+  });
+
   it('exit 8 with a hint before any index', async () => {
     const fresh = makeRepo({ files: { 'a.ts': 'export const a = 1;\n' } });
     try {
@@ -179,6 +203,65 @@ describe('gitctx search', () => {
       expect(result.stderr).toMatch(/run `gitctx index`/);
     } finally {
       fresh.cleanup();
+    }
+  });
+});
+
+describe('gitctx search: the file-kind prior', () => {
+  it('ranks the source file above the test, README and changelog that repeat the words; --all-kinds ranks them alike', async () => {
+    const kinds = makeRepo({
+      files: {
+        'lib/redirects.js': 'export function followRedirects(response) {\n  return response.headers.location;\n}\n',
+        'test/redirects.test.js': 'it("follows redirects", () => followRedirects(redirect));\n// follow redirects follow redirects\n',
+        'README.md': '# Redirects\n\nThe client can follow redirects. To follow redirects, set followRedirects.\n',
+        'CHANGELOG.md': '## 1.2\n\n- follow redirects: follow redirects across hosts (followRedirects)\n',
+      },
+    });
+    try {
+      expect((await runCli(['index', '-y', '-q'], { cwd: kinds.dir })).code).toBe(0);
+      const paths = async (...extra: string[]) =>
+        JSON.parse((await runCli(['search', 'follow redirects', '--mode', 'text', '--format', 'json', ...extra], { cwd: kinds.dir })).stdout).results.map(
+          (r: { path: string }) => r.path,
+        );
+      const preferred = await paths();
+      const alike = await paths('--all-kinds');
+      expect(preferred[0]).toBe('lib/redirects.js');
+      expect(alike[0]).not.toBe('lib/redirects.js');
+      expect(new Set(alike)).toEqual(new Set(preferred));
+      const bySetting = await runCli(['search', 'follow redirects', '--mode', 'text', '--format', 'json'], {
+        cwd: kinds.dir,
+        env: { GITCTX_SEARCH__PREFER_SOURCE: 'false' },
+      });
+      expect(JSON.parse(bySetting.stdout).results.map((r: { path: string }) => r.path)).toEqual(alike);
+      const bad = await runCli(['search', 'x'], { cwd: kinds.dir, env: { GITCTX_SEARCH__PREFER_SOURCE: 'maybe' } });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/search\.prefer_source.*must be true or false/);
+    } finally {
+      kinds.cleanup();
+    }
+  });
+});
+
+describe('gitctx search: an index behind HEAD', () => {
+  it('says so in one line on stderr and with stale: true in JSON, and not once the index catches up', async () => {
+    const behind = makeRepo({ files: { 'src/a.ts': 'export function retryWithBackoff() {}\n' } });
+    try {
+      expect((await runCli(['index', '-y', '-q'], { cwd: behind.dir })).code).toBe(0);
+      const indexed = behind.git(['rev-parse', 'HEAD']).trim();
+      behind.write('src/b.ts', 'export function parseConfig() {}\n');
+      const head = behind.commit('add b');
+      const stale = await runCli(['search', 'retry', '--format', 'json'], { cwd: behind.dir });
+      expect(stale.code).toBe(0);
+      expect(stale.stderr).toBe(`gitctx: the index is at ${indexed.slice(0, 7)}, HEAD is ${head.slice(0, 7)}: run gitctx index\n`);
+      expect(JSON.parse(stale.stdout)).toMatchObject({ stale: true, results: [{ path: 'src/a.ts' }] });
+      const mcp = await runCli(['search', 'retry', '--format', 'mcp'], { cwd: behind.dir });
+      expect(mcp.stdout).toMatch(/^---\nquery: "retry"\ncount: 1\nstale: true\n---\n/);
+      expect((await runCli(['index', '-y', '-q'], { cwd: behind.dir })).code).toBe(0);
+      const fresh = await runCli(['search', 'retry', '--format', 'json'], { cwd: behind.dir });
+      expect(fresh.stderr).toBe('');
+      expect(JSON.parse(fresh.stdout).stale).toBe(false);
+    } finally {
+      behind.cleanup();
     }
   });
 });

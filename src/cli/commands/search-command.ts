@@ -9,6 +9,7 @@ interface SearchFlags {
   path?: string[];
   lang?: string;
   headOnly?: boolean;
+  allKinds?: boolean;
 }
 
 /** Options that override a `search.*` setting for this run; checked by the settings schema. */
@@ -27,8 +28,9 @@ export function searchCommand(): Command {
     .argument('[query...]', 'what to look for, in words or code');
   return addSettingOptions(command, SEARCH_SETTING_FLAGS)
     .option('--path <glob>', 'only paths matching this glob (repeatable; `*.ts` matches any directory)', collect)
-    .option('--lang <language>', 'only this language (typescript, python, go, markdown, ...)')
+    .option('--lang <language>', 'only this language, by name or alias (typescript or ts, python or py, go, markdown or md, ...)')
     .option('--head-only', 'only files as they are at HEAD, not earlier versions')
+    .option('--all-kinds', 'rank tests, docs, examples, changelogs and generated files level with source (search.prefer_source=false)')
     .addHelpText(
       'after',
       `
@@ -39,7 +41,12 @@ Examples:
   echo "how is the cache file validated" | gitctx search --format mcp
   gitctx search "error handling" --format json | jq '.results[].path'`,
     )
-    .action(async (words: string[], flags: SearchFlags, self: Command) => runSearchCommand(words, flags, await settingFlagValues(self.opts(), SEARCH_SETTING_FLAGS, self)));
+    .action(async (words: string[], flags: SearchFlags, self: Command) => {
+      const settingFlags = await settingFlagValues(self.opts(), SEARCH_SETTING_FLAGS, self);
+      // A switch with no value, so not in the table of flags that take one: it sets the setting for this run.
+      if (flags.allKinds === true) settingFlags.set('search.prefer_source', false);
+      return runSearchCommand(words, flags, settingFlags);
+    });
 }
 
 async function readStdin(): Promise<string> {
@@ -55,8 +62,9 @@ async function runSearchCommand(words: string[], flags: SearchFlags, settingFlag
   // Checked before the index is opened, so a bad pattern is a usage error even where there is none.
   const { compilePathFilter } = await import('../../search/path-filter.js');
   compilePathFilter(flags.path ?? []);
+  if (flags.lang !== undefined) (await import('../../search/search.js')).languageId(flags.lang);
 
-  const [{ openContext }, { openSearcher, searchRequest }, { formatters, printable, shouldColor }] = await Promise.all([
+  const [{ openContext }, { describeIndexLag, indexLag, openSearcher, searchRequest }, { formatters, printable, shouldColor }] = await Promise.all([
     import('../../app/context.js'),
     import('../../app/search.js'),
     import('../../format/index.js'),
@@ -65,14 +73,19 @@ async function runSearchCommand(words: string[], flags: SearchFlags, settingFlag
   const settings = context.resolved.settings.search;
   const searcher = await openSearcher(context);
   try {
-    const response = await searcher.search(
-      searchRequest(settings, {
-        query,
-        ...(flags.path ? { paths: flags.path } : {}),
-        ...(flags.lang !== undefined ? { language: flags.lang } : {}),
-        headOnly: flags.headOnly === true,
-      }),
-    );
+    const [found, lag] = await Promise.all([
+      searcher.search(
+        searchRequest(settings, {
+          query,
+          ...(flags.path ? { paths: flags.path } : {}),
+          ...(flags.lang !== undefined ? { language: flags.lang } : {}),
+          headOnly: flags.headOnly === true,
+        }),
+      ),
+      indexLag(context),
+    ]);
+    const response = { ...found, stale: lag !== undefined };
+    if (lag !== undefined) process.stderr.write(`gitctx: ${describeIndexLag(lag)}\n`);
     await formatters[settings.format](response, process.stdout, { color: shouldColor(process.stdout, process.env) });
     if (response.results.length === 0) process.stderr.write(`gitctx: no results for ${printable(JSON.stringify(response.query))}\n`);
   } finally {
