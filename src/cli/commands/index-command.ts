@@ -5,7 +5,6 @@ import type { IndexProgress, IndexRunOptions, IndexSummary } from '../../indexer
 import { confirm } from '../confirm.js';
 import { formatDuration, formatUsd } from '../../format/units.js';
 import { statusLine } from '../progress.js';
-import { removeTree } from '../../workspace/index.js';
 import type { Workspace } from '../../workspace/index.js';
 
 interface IndexFlags {
@@ -111,6 +110,7 @@ async function runIndexCommand(flags: IndexFlags): Promise<void> {
 async function replaceUnusableDb(workspace: Workspace, warn: (message: string) => void): Promise<void> {
   if (!(await workspace.check()).dbNotDirectory) return;
   warn(`${workspace.display(workspace.dbDir)} is not a directory; replacing it with a new index built from the cache`);
+  const { removeTree } = await import('../../workspace/index.js');
   await removeTree(workspace.dbDir);
 }
 
