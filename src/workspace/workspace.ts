@@ -135,7 +135,10 @@ export class Workspace {
     }
     // By name, so the link named is the same on every run.
     for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      if (++seen.entries > MAX_DB_ENTRIES) return;
+      // More than any index of ours holds: unchecked entries could hide a link, so none is trusted.
+      if (++seen.entries > MAX_DB_ENTRIES) {
+        throw new UsageError(`${this.display(dir)} holds more than ${MAX_DB_ENTRIES} entries, too many to check for links: remove it (rm -r ${shellWord(this.display(dir))}) and run again`);
+      }
       const path = join(dir, entry.name);
       if (entry.isSymbolicLink()) throw await this.linkError(path);
       if (entry.isDirectory()) await this.refuseLinksBelow(path, depth - 1, seen);
