@@ -67,7 +67,7 @@ export async function lockIndex(repo: Repository, options: { quiet?: boolean; si
   };
   return acquireIndexLock(workspace.lockFile, {
     ...(options.signal ? { signal: options.signal } : {}),
-    isCommitted: () => isTracked(repo, `.gitctx/index.lock`),
+    isCommitted: () => isTracked(repo, workspace.relative(workspace.lockFile)),
     onCommittedLock: (holder) =>
       say(
         `${shown} is committed to the repository (${describeHolder(holder)}), so it is no running gitctx; taking it over. ` +

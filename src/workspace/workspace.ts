@@ -58,9 +58,14 @@ export class Workspace {
     this.lockFile = join(this.dir, 'index.lock');
   }
 
-  /** A path under the repository as the user sees it (`.gitctx/db`), safe to print. */
+  /** A path under the repository relative to its root, `/`-separated, as git names it (`.gitctx/db`). */
+  relative(path: string): string {
+    return relative(this.root, path).split(sep).join('/');
+  }
+
+  /** `relative(path)`, safe to print. */
   display(path: string): string {
-    return printable(relative(this.root, path).split(sep).join('/'));
+    return printable(this.relative(path));
   }
 
   /**
