@@ -236,55 +236,46 @@ function tokenMatches(token: Token, code: number): boolean {
 }
 
 /**
- * Greedy star-backtrack over one segment's characters: on a mismatch, go back to just after the
- * last star and let it swallow one more character. O(text × tokens).
+ * Greedy star-backtrack, the one algorithm behind both levels of matching: on a mismatch, go back
+ * to just after the last star and let it swallow one more item. O(items × pattern). `length` items
+ * are matched; `matchesAt(atom, i)` says whether a non-star atom matches item `i`.
  */
-function matchSegment(tokens: readonly Token[], text: string): boolean {
-  let t = 0;
+function greedyMatch<Atom>(pattern: readonly Atom[], length: number, isStar: (atom: Atom) => boolean, matchesAt: (atom: Atom, i: number) => boolean): boolean {
+  let p = 0;
   let i = 0;
   let star = -1;
   let starFrom = 0;
-  while (i < text.length) {
-    const token = tokens[t];
-    if (token?.kind === 'star') {
-      star = t++;
+  while (i < length) {
+    const atom = pattern[p];
+    if (atom !== undefined && isStar(atom)) {
+      star = p++;
       starFrom = i;
-    } else if (token !== undefined && tokenMatches(token, text.charCodeAt(i))) {
-      t++;
+    } else if (atom !== undefined && matchesAt(atom, i)) {
+      p++;
       i++;
     } else if (star !== -1) {
-      t = star + 1;
+      p = star + 1;
       i = ++starFrom;
     } else {
       return false;
     }
   }
-  while (tokens[t]?.kind === 'star') t++;
+  while (p < pattern.length && isStar(pattern[p]!)) p++;
+  return p === pattern.length;
+}
+
+/** One segment's characters against its tokens. */
+function matchSegment(tokens: readonly Token[], text: string): boolean {
   // A segment is never empty in a git path; an empty one (from `a//b`) matches nothing, as in picomatch.
-  return t === tokens.length && text.length > 0;
+  return text.length > 0 && greedyMatch(tokens, text.length, (t) => t.kind === 'star', (t, i) => tokenMatches(t, text.charCodeAt(i)));
 }
 
 /** The same algorithm one level up: `**` is the star, a segment pattern the single-step atom. */
 function matchSegments(pattern: readonly Segment[], path: readonly string[]): boolean {
-  let p = 0;
-  let s = 0;
-  let star = -1;
-  let starFrom = 0;
-  while (s < path.length) {
-    const segment = pattern[p];
-    if (segment?.kind === 'globstar') {
-      star = p++;
-      starFrom = s;
-    } else if (segment !== undefined && matchSegment(segment.tokens, path[s]!)) {
-      p++;
-      s++;
-    } else if (star !== -1) {
-      p = star + 1;
-      s = ++starFrom;
-    } else {
-      return false;
-    }
-  }
-  while (pattern[p]?.kind === 'globstar') p++;
-  return p === pattern.length;
+  return greedyMatch(
+    pattern,
+    path.length,
+    (segment) => segment.kind === 'globstar',
+    (segment, i) => segment.kind !== 'globstar' && matchSegment(segment.tokens, path[i]!),
+  );
 }
