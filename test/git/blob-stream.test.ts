@@ -1,19 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { listWorktreeChanges, openRepository, streamBlobs } from '../../src/git/index.js';
 import type { StreamedBlob } from '../../src/git/index.js';
 import { makeRepo } from '../helpers/git-repo.js';
 import type { TestRepo } from '../helpers/git-repo.js';
+import { track } from '../helpers/cleanup.js';
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
-});
-function repoWith(...args: Parameters<typeof makeRepo>): TestRepo {
-  const repo = makeRepo(...args);
-  cleanups.push(() => repo.cleanup());
-  return repo;
-}
+const repoWith = (...args: Parameters<typeof makeRepo>): TestRepo => track(makeRepo(...args));
 
 const text = (blob: StreamedBlob) => ({ ...blob, content: blob.content?.toString('utf8') ?? null });
 
