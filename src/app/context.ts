@@ -6,13 +6,15 @@ import { isTracked, openRepository } from '../git/index.js';
 import type { Repository } from '../git/index.js';
 import { printable } from '../printable.js';
 import { acquireIndexLock, Workspace } from '../workspace/index.js';
-import type { HeldLock, LockHolder } from '../workspace/index.js';
+import type { HeldLock, LockHolder, WorkspaceCheck } from '../workspace/index.js';
 
 /** What most commands start from: the repository around the working directory and its settings. */
 export interface RepoContext {
   repo: Repository;
   resolved: ResolvedSettings;
   workspace: Workspace;
+  /** What `workspace.check()` found when the context was opened. */
+  checked: WorkspaceCheck;
 }
 
 /**
@@ -26,9 +28,9 @@ export async function openContext(flags?: ReadonlyMap<string, unknown>, cwd = pr
 /** `openContext` for a repository already located (the MCP server locates it once). */
 export async function contextFor(repo: Repository, flags?: ReadonlyMap<string, unknown>): Promise<RepoContext> {
   const workspace = new Workspace(repo.root);
-  await workspace.check();
+  const checked = await workspace.check();
   const resolved = await loadSettings({ repoRoot: repo.root, ...(flags ? { flags } : {}) });
-  return { repo, resolved, workspace };
+  return { repo, resolved, workspace, checked };
 }
 
 /**

@@ -113,10 +113,11 @@ export class Workspace {
 
   /**
    * Makes `.gitctx/` (a real directory) with its `.gitignore`, so the database, locks and
-   * temp files never land in a commit. A committed `.gitignore` is left as it is.
+   * temp files never land in a commit. A committed `.gitignore` is left as it is. The caller
+   * has run `check()` (openContext does); this checks `.gitctx` itself again around the mkdir.
    */
   async ensure(): Promise<void> {
-    if (!(await this.check()).exists) {
+    if (!(await this.checkTop())) {
       try {
         await mkdir(this.dir);
       } catch (err) {

@@ -137,7 +137,9 @@ function assertScopeAllowed(config: ConfigModule, key: string, flags: ScopeFlags
 async function createGitctxDir(target: Target): Promise<void> {
   if (target.root === undefined) return;
   const { Workspace } = await import('../../workspace/index.js');
-  await new Workspace(target.root).ensure();
+  const workspace = new Workspace(target.root);
+  await workspace.check();
+  await workspace.ensure();
 }
 
 /**

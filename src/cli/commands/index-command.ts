@@ -5,7 +5,7 @@ import type { IndexProgress, IndexRunOptions, IndexSummary } from '../../indexer
 import { confirm } from '../confirm.js';
 import { formatDuration, formatUsd } from '../../format/units.js';
 import { statusLine } from '../progress.js';
-import type { Workspace } from '../../workspace/index.js';
+import type { RepoContext } from '../../app/context.js';
 
 interface IndexFlags {
   history?: boolean;
@@ -89,7 +89,7 @@ async function runIndexCommand(flags: IndexFlags): Promise<void> {
     const lock = await lockIndex(context.repo, { quiet, signal: controller.signal });
     let summary: IndexSummary;
     try {
-      await replaceUnusableDb(context.workspace, warn);
+      await replaceUnusableDb(context, warn);
       summary = await runIndex(base);
     } finally {
       await lock.release();
@@ -107,8 +107,8 @@ async function runIndexCommand(flags: IndexFlags): Promise<void> {
 }
 
 /** A file (committed, or left by anything) where the database belongs is removed, and the index rebuilt from the cache. */
-async function replaceUnusableDb(workspace: Workspace, warn: (message: string) => void): Promise<void> {
-  if (!(await workspace.check()).dbNotDirectory) return;
+async function replaceUnusableDb({ workspace, checked }: RepoContext, warn: (message: string) => void): Promise<void> {
+  if (!checked.dbNotDirectory) return;
   warn(`${workspace.display(workspace.dbDir)} is not a directory; replacing it with a new index built from the cache`);
   const { removeTree } = await import('../../workspace/index.js');
   await removeTree(workspace.dbDir);
