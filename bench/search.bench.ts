@@ -3,7 +3,7 @@
  * Quality: file-level Recall@5, Recall@10 and MRR@10 of `gitctx search` as users get it
  * (the real indexer, chunker and LanceDB, default settings): text mode (LanceDB's BM25),
  * and local-v1 and local-v2 in vector and hybrid modes, on each eval set in bench/eval
- * (dev ajv, holdout yaml, holdout click fetched from Debian) and subset (all, literal,
+ * (dev ajv; holdouts yaml, and click and cobra fetched from Debian) and subset (all, literal,
  * reworded-strict), with the issue's targets checked PASS/FAIL.
  * Latency: a warm query in process and the whole `gitctx search` process on an index
  * of 10,000+ chunks, beside `node -e 0`.
@@ -49,6 +49,7 @@ const EVAL_SETS: readonly { name: EvalSetName; role: 'dev' | 'holdout' }[] = [
   { name: 'questions', role: 'dev' },
   { name: 'holdout-questions', role: 'holdout' },
   { name: 'click-holdout-questions', role: 'holdout' },
+  { name: 'cobra-holdout-questions', role: 'holdout' },
 ];
 
 interface SetResult {
@@ -149,6 +150,23 @@ async function measureSet(set: EvalSet, repo: EvalRepo, label: string): Promise<
   return { label, subsets, reworded: set.questions.filter((q) => q.paraphrased).length, perMethod, chance };
 }
 
+/** Several sets as one, question by question (ids are unique across the sets). */
+function pooled(label: string, parts: readonly SetResult[]): SetResult {
+  const subsets: Record<Subset, Set<string>> = { all: new Set(), literal: new Set(), 'reworded-strict': new Set() };
+  const perMethod = new Map<Method, QuestionResult[]>();
+  for (const part of parts) {
+    for (const subset of SUBSETS) for (const id of part.subsets[subset]) subsets[subset].add(id);
+    for (const [method, rows] of part.perMethod) perMethod.set(method, [...(perMethod.get(method) ?? []), ...rows]);
+  }
+  return {
+    label,
+    subsets,
+    reworded: parts.reduce((n, p) => n + p.reworded, 0),
+    perMethod,
+    chance: parts.flatMap((p) => p.chance),
+  };
+}
+
 function metricsOf(result: SetResult, method: Method | 'chance', subset: Subset): Metrics {
   const ids = result.subsets[subset];
   const perQuestion = method === 'chance' ? result.chance : (result.perMethod.get(method) ?? []);
@@ -208,6 +226,9 @@ async function quality(): Promise<void> {
       opened.dispose();
     }
   }
+
+  const holdouts = results.filter((r) => r.label.includes('(holdout'));
+  if (holdouts.length > 1) results.push(pooled(`all holdouts pooled (${holdouts.length} sets)`, holdouts));
 
   out.write('### Quality: file-level Recall@5 / Recall@10 / MRR@10 of `gitctx search` (real indexer, chunker and LanceDB, default settings)\n\n');
   const columns = ['chance', ...METHODS] as const;

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 /** The packages the eval sets name, by `package=version`, with the SHA-256 of the .deb we wrote the questions against. */
 export const PINNED_DEBS: Readonly<Record<string, string>> = Object.freeze({
   'python3-click=8.1.3-2': 'c3af7e231d711f7fdb9a2fac4954061fe423ea517279bc30bf95a0920738279b',
+  'golang-github-spf13-cobra-dev=1.6.1-1': '4f5d20855133319beef3c5b49d3c21a0406f270bf94fb4b6f4d406b691283cb2',
 });
 
 export interface DebianSource {

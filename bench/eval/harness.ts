@@ -99,11 +99,12 @@ export function projectRoot(): string {
   }
 }
 
-export type EvalSetName = 'questions' | 'holdout-questions' | 'click-holdout-questions';
+export type EvalSetName = 'questions' | 'holdout-questions' | 'click-holdout-questions' | 'cobra-holdout-questions';
 
 /**
  * `questions.json` (ajv, the set the local model was tuned on), `holdout-questions.json`
- * (yaml) or `click-holdout-questions.json` (click, Python); the holdouts are never tuned on.
+ * (yaml), `click-holdout-questions.json` (click, Python) or `cobra-holdout-questions.json`
+ * (cobra, Go); the holdouts are never tuned on.
  */
 export function loadEvalSet(name: EvalSetName = 'questions'): EvalSet {
   const file = join(projectRoot(), 'bench', 'eval', `${name}.json`);
