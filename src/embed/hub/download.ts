@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { errnoCode, fromFsError, InterruptedError, ProviderUnreachableError, UsageError } from '../../errors.js';
 import { printable } from '../../printable.js';
@@ -30,6 +31,9 @@ export interface DownloadContext {
   /** Another process is downloading `path`; this one waits for it. */
   onWait?: (path: string) => void;
 }
+
+/** Bytes received but not yet written before reading waits for the disk. */
+const MAX_UNWRITTEN_BYTES = 16 * 1024 * 1024;
 
 interface Marker {
   size: number;
@@ -193,27 +197,51 @@ async function fetchPart(
       await response.body?.cancel();
       throw new ProviderUnreachableError(`${hub.show(url)} answered ${response.status} to a download`);
     }
-    const handle = await open(part, have === 0 ? 'w' : 'a', 0o644);
+    if (response.body === null) throw new RetryableError('the reply has no body');
+    // Read without pausing for the disk: a stream that errors (a cut connection) drops the chunks
+    // still queued in it, so every chunk is taken as it arrives and the writes follow in order.
+    // Whatever arrived is on disk before the error is reported, so the next attempt resumes there.
+    const reader = response.body.getReader();
+    let handle: FileHandle | undefined;
+    let writing: Promise<unknown> = open(part, have === 0 ? 'w' : 'a', 0o644).then((opened) => (handle = opened));
+    let written = 0;
+    let onDisk = 0;
     try {
-      if (response.body === null) throw new RetryableError('the reply has no body');
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        if (have + chunk.byteLength > expected.size) {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (have + value.byteLength > expected.size) {
           throw new ProviderUnreachableError(
             printable(`${hub.show(url)} sent more than the ${expected.size} bytes the hub lists for ${expected.path}`),
           );
         }
-        await handle.write(chunk);
-        hash.update(chunk);
-        have += chunk.byteLength;
+        hash.update(value);
+        have += value.byteLength;
+        written += value.byteLength;
         attempt.alive();
-        refresh();
-        ctx.onBytes?.(expected.path, have);
+        writing = writing.then(async () => {
+          await handle!.writeFile(value);
+          onDisk += value.byteLength;
+          refresh();
+          ctx.onBytes?.(expected.path, have - written + onDisk);
+        });
+        // Bounded memory when the disk is slower than the network.
+        if (written - onDisk > MAX_UNWRITTEN_BYTES) await writing;
       }
-      await handle.sync();
+      await writing;
+      await handle!.sync();
+    } catch (err) {
+      await writing;
+      // A connection cut mid-body (fetch's TypeError): retried, resuming after what arrived.
+      if (attempt.signal.aborted || !(err instanceof TypeError)) throw err;
+      throw new RetryableError(`the connection broke after ${have} of ${expected.size} bytes`, undefined, written > 0);
     } finally {
-      await handle.close();
+      await writing.catch(() => undefined);
+      await handle?.close();
     }
-    if (have < expected.size) throw new RetryableError(`the connection closed after ${have} of ${expected.size} bytes`);
+    if (have < expected.size) {
+      throw new RetryableError(`the connection closed after ${have} of ${expected.size} bytes`, undefined, written > 0);
+    }
     return { digest: hash.digest('hex'), resumed };
   });
 }

@@ -29,6 +29,8 @@ export class RetryableError extends Error {
   constructor(
     message: string,
     readonly waitMs?: number,
+    /** The attempt got somewhere (bytes were saved): the retry budget starts afresh. */
+    readonly progressed = false,
   ) {
     super(message);
     this.name = 'RetryableError';
@@ -113,7 +115,7 @@ export function createHubClient(options: HubClientOptions): HubClient {
   }
 
   async function withRetries<T>(url: string, run: (attempt: Attempt) => Promise<T>): Promise<T> {
-    const started = Date.now();
+    let started = Date.now();
     const policy = options.retry;
     for (let retry = 0; ; retry++) {
       const silence = new AbortController();
@@ -134,6 +136,11 @@ export function createHubClient(options: HubClientOptions): HubClient {
         else if (err instanceof RetryableError) {
           reason = err.message;
           waitMs = err.waitMs;
+          // A large file over a flaky line may need many resumes; only attempts that get nowhere count.
+          if (err.progressed) {
+            retry = 0;
+            started = Date.now();
+          }
         } else if (err instanceof TypeError) reason = describe(err); // fetch: refused, DNS, reset, cut off
         else throw err;
       } finally {
