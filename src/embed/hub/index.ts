@@ -12,6 +12,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { errnoCode, fromFsError, UsageError } from '../../errors.js';
+import { displayUrl } from '../mask.js';
 import { DEFAULT_RETRY_POLICY } from '../retry.js';
 import type { RetryPolicy } from '../retry.js';
 import { downloadFile, isVerified, writeRef } from './download.js';
@@ -82,7 +83,28 @@ async function unverified(layout: ModelLayout, commit: string, files: readonly s
  * a directory with a partial or unverified file.
  */
 export async function ensureModelFiles(request: ModelFilesRequest): Promise<ModelFiles> {
+  try {
+    return await ensureChecked(request);
+  } catch (err) {
+    throw fromFsError(err, request.modelsDir);
+  }
+}
+
+function checkHubUrl(url: string): void {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url.trim());
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+  }
+  if (parsed?.protocol !== 'http:' && parsed?.protocol !== 'https:') {
+    throw new UsageError(`the model hub must be an http or https URL: ${JSON.stringify(displayUrl(url))}`);
+  }
+}
+
+async function ensureChecked(request: ModelFilesRequest): Promise<ModelFiles> {
   const { repo, revision } = request;
+  checkHubUrl(request.hubUrl);
   checkRevision(revision);
   const files = [...new Set(request.files)];
   if (files.length === 0) throw new UsageError(`no files asked of model ${repo}`);

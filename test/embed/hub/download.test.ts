@@ -289,3 +289,16 @@ describe('the hub token', () => {
     }
   });
 });
+
+describe('the hub URL', () => {
+  it('must be http or https', async () => {
+    for (const hubUrl of ['ftp://example.com', 'not a url', 'file:///etc']) {
+      await expect(ensureModelFiles(request({ hubUrl }))).rejects.toMatchObject({ exitCode: ExitCode.usage });
+    }
+  });
+
+  it('may end with a slash', async () => {
+    const result = await ensureModelFiles(request({ hubUrl: `${hub.url}/` }));
+    expect(result.commit).toBe(commit);
+  });
+});
