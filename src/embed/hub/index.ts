@@ -126,7 +126,12 @@ async function ensureChecked(request: ModelFilesRequest): Promise<ModelFiles> {
     ...(request.signal ? { signal: request.signal } : {}),
   });
   const tokenSent = token !== undefined;
-  const commit = pinned ?? (await resolveRevision(hub, repo, revision, tokenSent));
+  let commit = pinned;
+  if (commit === undefined) {
+    commit = await resolveRevision(hub, repo, revision, tokenSent);
+    // Remembered at once: a download stopped halfway resumes at this commit, whatever the branch does meanwhile.
+    await writeRef(layout, revision, commit);
+  }
   const missing = await unverified(layout, commit, files);
   if (missing.length > 0) {
     const expected = await filesInfo(hub, repo, commit, missing, tokenSent);
@@ -153,6 +158,5 @@ async function ensureChecked(request: ModelFilesRequest): Promise<ModelFiles> {
       );
     }
   }
-  if (!isCommit(revision) && pinned === undefined) await writeRef(layout, revision, commit);
   return { dir: layout.snapshot(commit), commit };
 }

@@ -175,7 +175,6 @@ describe('ensureModelFiles', () => {
     const final = join(snapshot(), 'onnx', 'model.onnx');
     expect(existsSync(final)).toBe(false);
     expect(existsSync(`${final}.part`)).toBe(false);
-    expect(existsSync(join(modelsDir, 'tiny-org--tiny-model', 'refs', 'main'))).toBe(false);
 
     const retried = await ensureModelFiles(request());
     expect(readFileSync(join(retried.dir, 'onnx', 'model.onnx')).equals(MODEL)).toBe(true);
