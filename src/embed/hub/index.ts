@@ -79,8 +79,10 @@ async function unverified(layout: ModelLayout, commit: string, files: readonly s
 
 /**
  * Every requested file present and verified in a local directory, downloading what is missing.
- * Throws NetworkError (exit 5, naming the URL) when the hub cannot be reached, and never returns
- * a directory with a partial or unverified file.
+ * Throws ProviderUnreachableError (exit 5, naming the URL) when the hub cannot be reached or a file
+ * fails its checksum, AuthError (4) when the hub refuses (gated, private), UsageError (2) for a
+ * missing model, revision or file, InterruptedError (130) on the signal; never returns a directory
+ * with a partial or unverified file.
  */
 export async function ensureModelFiles(request: ModelFilesRequest): Promise<ModelFiles> {
   try {
@@ -118,6 +120,8 @@ async function ensureChecked(request: ModelFilesRequest): Promise<ModelFiles> {
   }
 
   const token = request.token !== undefined && request.token.trim() !== '' ? request.token.trim() : undefined;
+  // Checked here, or fetch would reject the header as if the network had failed.
+  if (token !== undefined && !/^[\x21-\x7e]+$/.test(token)) throw new UsageError('the hub token holds spaces or control characters: check HF_TOKEN or api_keys.huggingface');
   const hub = createHubClient({
     hubUrl: request.hubUrl,
     ...(token !== undefined ? { token } : {}),

@@ -301,3 +301,11 @@ describe('the hub URL', () => {
     expect(result.commit).toBe(commit);
   });
 });
+
+describe('a malformed token', () => {
+  it('is a usage error, not a network failure, and is not echoed', async () => {
+    const failed = ensureModelFiles(request({ token: 'hf_abc\ndef_secret' }));
+    await expect(failed).rejects.toMatchObject({ exitCode: ExitCode.usage });
+    await expect(failed).rejects.not.toThrow(/def_secret/);
+  });
+});
