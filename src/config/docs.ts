@@ -28,6 +28,10 @@ export const SETTING_DOCS: Readonly<Record<SettingName, SettingDoc>> = {
     text: 'Shorter vectors, for models that support it; unset means the model’s full size.',
     example: 1024,
   },
+  'model.hub_url': {
+    text: 'Where ONNX model weights are downloaded from (also $HF_ENDPOINT); unset means https://huggingface.co. Set in the repo file, it needs `gitctx config trust` and never gets your token.',
+    example: 'https://hf-mirror.example.com',
+  },
   'model.max_retries': { text: 'Retries of one API request (rate limits, 5xx, timeouts) before giving up with exit 5.' },
   'model.timeout_ms': { text: 'Time allowed for one API request, in milliseconds.' },
   'index.refs': { text: 'Refs whose history `gitctx index --history` indexes.' },
@@ -47,6 +51,10 @@ export const SETTING_DOCS: Readonly<Record<SettingName, SettingDoc>> = {
   'api_keys.openai': {
     text: 'OpenAI API key (also $OPENAI_API_KEY); user file only, always shown masked.',
     example: 'sk-...',
+  },
+  'api_keys.huggingface': {
+    text: 'Hugging Face token for gated or private models (also $HF_TOKEN); user file only, always shown masked, sent only to a hub you chose.',
+    example: 'hf_...',
   },
 };
 

@@ -34,7 +34,7 @@ export { writeSettingsText, settingsFileExists } from './files.js';
 export { readSettingsText } from './load.js';
 export { shownValue, formatValue, formatSettingValue, settingEntries, fileEntries, formatSettingsTable } from './show.js';
 export type { SettingEntry, SettingOrigins } from './show.js';
-export { ENDPOINT_SETTINGS, endpointRequest, endpointName, keyMayBeSent, describeRequest } from './endpoints.js';
+export { ENDPOINT_SETTINGS, endpointRequest, endpointName, keyMayBeSent, hubTokenMayBeSent, describeRequest } from './endpoints.js';
 export type { EndpointRequest } from './endpoints.js';
 export { APPROVALS_FILE, approvalsPath, readApprovals, approve, revoke, requireApprovedEndpoint, approveCommand, EndpointNotApprovedError } from './approvals.js';
 export type { Approval } from './approvals.js';

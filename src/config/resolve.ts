@@ -106,7 +106,7 @@ const MAX_SHOWN_CHARS = 80;
 /** How a rejected value is quoted in an error: never a secret, always what the user typed. */
 function showRejected(key: string, value: unknown, raw: string | undefined): string {
   if (SECRET_KEYS.has(key) || USER_ONLY_SECTIONS.has(key.split('.')[0] ?? '')) return 'the given value';
-  if (key === 'model.base_url' && typeof (raw ?? value) === 'string') return JSON.stringify(displayUrl(String(raw ?? value)));
+  if ((key === 'model.base_url' || key === 'model.hub_url') && typeof (raw ?? value) === 'string') return JSON.stringify(displayUrl(String(raw ?? value)));
   const shown = JSON.stringify(raw ?? value) ?? String(value);
   // An error is one line a person reads: a pasted file or a huge list is cut, not echoed whole.
   return shown.length > MAX_SHOWN_CHARS ? `${shown.slice(0, MAX_SHOWN_CHARS)}… (${shown.length} characters)` : shown;
@@ -193,6 +193,9 @@ export function flattenSettingsDocument(doc: unknown, origin: string, source: Se
 export const ENV_ALIASES: ReadonlyMap<string, string> = new Map([
   ['OPENAI_API_KEY', 'api_keys.openai'],
   ['OPENAI_BASE_URL', 'model.base_url'],
+  // The Hugging Face clients' own names for the hub and its token.
+  ['HF_ENDPOINT', 'model.hub_url'],
+  ['HF_TOKEN', 'api_keys.huggingface'],
 ]);
 
 /** `search.min_score` → `GITCTX_SEARCH__MIN_SCORE`. */
@@ -209,7 +212,7 @@ export function envVariableFor(key: string, env: NodeJS.ProcessEnv): string | un
   return undefined;
 }
 
-/** Environment variables: `GITCTX_<SECTION>__<KEY>`, plus the OpenAI client's own two. */
+/** Environment variables: `GITCTX_<SECTION>__<KEY>`, plus the OpenAI and Hugging Face clients' own (ENV_ALIASES). */
 export function settingsFromEnv(env: NodeJS.ProcessEnv): SettingsLayer {
   const values = new Map<string, unknown>();
   const names: string[] = [];

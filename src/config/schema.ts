@@ -34,6 +34,8 @@ export const settingsSchema = z
         max_retries: z.int().min(0).max(20).default(6),
         /** Time allowed for one API request. */
         timeout_ms: z.int().min(100).max(600_000).default(60_000),
+        /** Where model weights are downloaded from: a Hugging Face hub or a mirror of its file API. */
+        hub_url: z.url({ protocol: /^https?$/ }).optional(),
       })
       .strict()
       .prefault({}),
@@ -64,6 +66,7 @@ export const settingsSchema = z
     api_keys: z
       .object({
         openai: z.string().min(1).optional(),
+        huggingface: z.string().min(1).optional(),
       })
       .strict()
       .prefault({}),
@@ -73,7 +76,7 @@ export const settingsSchema = z
 export type Settings = z.infer<typeof settingsSchema>;
 
 /** Keys whose values are secrets: shown masked everywhere. */
-export const SECRET_KEYS: ReadonlySet<string> = new Set(['api_keys.openai']);
+export const SECRET_KEYS: ReadonlySet<string> = new Set(['api_keys.openai', 'api_keys.huggingface']);
 
 /** Keys that may only live in the user file, because the repo file is committed. */
 export const USER_ONLY_SECTIONS: ReadonlySet<string> = new Set(['api_keys']);
