@@ -41,7 +41,9 @@ export class InThreadRunner implements BatchRunner {
   async close(): Promise<void> {
     const session = this.session;
     this.session = undefined;
-    if (session) await (await session).release();
+    // A session that never opened has nothing to release (its error was told to the caller).
+    const opened = await session?.catch(() => undefined);
+    await opened?.release();
   }
 }
 
