@@ -6,7 +6,8 @@
 import { rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GitctxError, InterruptedError, UsageError } from '../../../src/errors.js';
+import type { GitctxError} from '../../../src/errors.js';
+import { InterruptedError, UsageError } from '../../../src/errors.js';
 import type { ModelFilesRequest } from '../../../src/embed/hub/index.js';
 import { createOnnxProvider } from '../../../src/embed/onnx/provider.js';
 import type { OnnxProviderOptions } from '../../../src/embed/onnx/provider.js';
