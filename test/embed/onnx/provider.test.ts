@@ -6,7 +6,7 @@
 import { rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { GitctxError} from '../../../src/errors.js';
+import type { GitctxError } from '../../../src/errors.js';
 import { InterruptedError, UsageError } from '../../../src/errors.js';
 import type { ModelFilesRequest } from '../../../src/embed/hub/index.js';
 import { createOnnxProvider } from '../../../src/embed/onnx/provider.js';
