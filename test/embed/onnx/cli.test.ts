@@ -77,6 +77,9 @@ describe('an ONNX model from model.path, end to end', () => {
     const result = await runCli(['index'], { cwd: repo.dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('"model.path" is not allowed in the repo config');
+    const set = await runCli(['config', 'set', 'model.path', '/tmp'], { cwd: repo.dir });
+    expect(set.code).toBe(2);
+    expect(set.stderr).toContain('gitctx config set --user model.path');
   });
 });
 
