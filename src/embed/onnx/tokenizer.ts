@@ -30,6 +30,8 @@ export class ModelTokenizer {
   private readonly head: readonly number[];
   private readonly tail: readonly number[];
   private readonly spec: TokenizerSpec;
+  /** The unknown-token id, for tokens the library leaves without one. */
+  private readonly unk: number | undefined;
   /** Longest text, in this tokenizer's tokens, that fits with the document prefix and the special tokens. */
   readonly maxTextTokens: number;
 
@@ -37,6 +39,9 @@ export class ModelTokenizer {
     this.spec = spec;
     try {
       this.tokenizer = new Tokenizer(spec.json as object, spec.config as object);
+      // The library gives unknown words of a WordLevel vocabulary no id unless tokenizer_config.json names the unk token.
+      const unkToken = field(field(spec.json, 'model'), 'unk_token') ?? field(spec.config, 'unk_token');
+      this.unk = typeof unkToken === 'string' ? this.tokenizer.token_to_id(unkToken) : undefined;
       // The special tokens, found once by comparing a probe's encodings with and without them:
       // tokenizer.json's post-processor comes in several shapes, this reads none of them.
       const plain = this.tokenizer.encode(PROBE, { add_special_tokens: false }).ids;
@@ -60,14 +65,26 @@ export class ModelTokenizer {
     return this.tokenizer.encode(text, { add_special_tokens: false }).ids.length;
   }
 
+  /** Token ids of `text` without special tokens; a token without an id becomes the unknown token, or is dropped when there is none. */
+  private idsOf(text: string): number[] {
+    const ids: number[] = this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+    if (ids.every((id) => Number.isSafeInteger(id))) return ids;
+    const unk = this.unk;
+    return unk === undefined ? ids.filter((id) => Number.isSafeInteger(id)) : ids.map((id) => (Number.isSafeInteger(id) ? id : unk));
+  }
+
   /** The model's input for `text`: prefix, text cut to the input limit, special tokens. */
   encode(text: string, kind: InputKind): { ids: number[]; truncated: boolean } {
     const prefix = kind === 'query' ? this.spec.queryPrefix : this.spec.documentPrefix;
-    const body = this.tokenizer.encode(prefix + text, { add_special_tokens: false }).ids;
+    const body = this.idsOf(prefix + text);
     const room = this.spec.maxTokens - this.head.length - this.tail.length;
     const truncated = body.length > room;
     return { ids: [...this.head, ...(truncated ? body.slice(0, room) : body), ...this.tail], truncated };
   }
+}
+
+function field(value: unknown, name: string): unknown {
+  return value !== null && typeof value === 'object' && Object.hasOwn(value, name) ? (value as Record<string, unknown>)[name] : undefined;
 }
 
 function findRun(haystack: readonly number[], needle: readonly number[]): number {

@@ -12,6 +12,7 @@ import type { ModelFilesRequest } from '../../../src/embed/hub/index.js';
 import { createOnnxProvider } from '../../../src/embed/onnx/provider.js';
 import type { OnnxProviderOptions } from '../../../src/embed/onnx/provider.js';
 import { RUNTIME_MISSING } from '../../../src/embed/onnx/runtime.js';
+import { ModelTokenizer } from '../../../src/embed/onnx/tokenizer.js';
 import type { EmbedProgress } from '../../../src/embed/types.js';
 import { track } from '../../helpers/cleanup.js';
 import { referenceVector, writeTinyModelDir } from '../../helpers/tiny-onnx.js';
@@ -118,6 +119,27 @@ describe('the ONNX provider on a tiny model', () => {
     expect(b.vectors).toEqual(a.vectors);
     expect(seen.sort((x, y) => x - y)).toEqual(texts.map((_, i) => i));
     await Promise.all([single.close(), pooled.close()]);
+  });
+
+  it('learns the size from the graph when config.json does not state it', async () => {
+    const tiny = tinyDir({ dims: 12 });
+    writeFileSync(join(tiny.dir, 'config.json'), '{}');
+    const p = await provider(tiny.dir);
+    expect(p.dims).toBe(12);
+    await p.close();
+  });
+
+  it('puts the query prefix before queries only, and keeps room for the document prefix', () => {
+    const tiny = tinyDir();
+    const spec = { json: tiny.model.tokenizer, config: {}, maxTokens: 32, origin: 'tokenizer.json' };
+    const tokenizer = new ModelTokenizer({ ...spec, queryPrefix: 'search the ', documentPrefix: 'file: ' });
+    const [cls, sep] = [tiny.model.vocab.get('[CLS]'), tiny.model.vocab.get('[SEP]')];
+    const id = (w: string) => tiny.model.vocab.get(w);
+    expect(tokenizer.encode('json', 'query').ids).toEqual([cls, id('search'), id('the'), id('json'), sep]);
+    expect(tokenizer.encode('json', 'document').ids).toEqual([cls, id('file'), tiny.model.vocab.get('[UNK]'), id('json'), sep]);
+    // 32 less [CLS], [SEP], the two prefix tokens and one of slack.
+    expect(tokenizer.maxTextTokens).toBe(27);
+    expect(new ModelTokenizer({ ...spec, queryPrefix: '', documentPrefix: '' }).maxTextTokens).toBe(30);
   });
 
   it('stops with InterruptedError when aborted', async () => {
