@@ -19,6 +19,11 @@ const FILES = {
   'README.md': '# demo\n\nUser data value list map.\n',
 };
 
+/** Enough files for several batches (a batch holds at most 64 texts), so the run uses worker threads. */
+const MANY_FILES = Object.fromEntries(
+  Array.from({ length: 90 }, (_, i) => [`lib/m${i}.ts`, `export const value${i} = ${i};\n// read the file ${'and retry '.repeat(i % 9)}then return\n`]),
+);
+
 function embeddingDirs(repoDir: string): string[] {
   const root = join(repoDir, '.gitctx', 'embeddings');
   return existsSync(root) ? readdirSync(root) : [];
@@ -31,7 +36,7 @@ function cacheFiles(dir: string): number {
 
 describe('an ONNX model from model.path, end to end', () => {
   it('indexes and searches offline, caching under the model’s content name', async () => {
-    const repo = track(makeRepo({ files: FILES }));
+    const repo = track(makeRepo({ files: { ...FILES, ...MANY_FILES } }));
     const tiny = track(writeTinyModelDir());
     const env = { GITCTX_MODEL__EMBEDDING: 'onnx', GITCTX_MODEL__PATH: tiny.dir };
 
@@ -39,8 +44,8 @@ describe('an ONNX model from model.path, end to end', () => {
     expect(index.stderr).toBe('');
     expect(index.code).toBe(0);
     const summary = JSON.parse(index.stdout) as { files: number; embedded_chunks: number };
-    expect(summary.files).toBe(4);
-    expect(summary.embedded_chunks).toBeGreaterThanOrEqual(4);
+    expect(summary.files).toBe(94);
+    expect(summary.embedded_chunks).toBeGreaterThanOrEqual(94);
 
     // The tiny model's table is random, so only an identical text is sure to be nearest: the README's chunk.
     const query = FILES['README.md'].trim();
