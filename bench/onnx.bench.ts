@@ -43,9 +43,9 @@ async function chunksPerSecond(provider: EmbeddingProvider, chunks: readonly str
   return chunks.length / ((performance.now() - t0) / 1000);
 }
 
-/** A preset's files already on disk: the hub's copy under $GITCTX_HOME/models, or a directory named after the preset. */
+/** A preset's files already on disk: the downloader's copy (`models/<org>--<name>/<commit>/`), or a directory named after the preset. */
 function presentDir(modelsDir: string, preset: OnnxPreset): string | undefined {
-  const candidates = [join(modelsDir, preset.name), join(modelsDir, preset.repo, preset.revision), join(modelsDir, preset.repo)];
+  const candidates = [join(modelsDir, preset.repo.replace('/', '--'), preset.revision), join(modelsDir, preset.name)];
   return candidates.find((dir) => existsSync(join(dir, preset.onnxFile)) && existsSync(join(dir, 'tokenizer.json')) && statSync(dir).isDirectory());
 }
 

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InterruptedError, ProviderUnreachableError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { readBounded } from '../../fs-read.js';
 import { ensureModelFiles } from '../hub/index.js';
 import type { ModelFiles, ModelFilesRequest } from '../hub/index.js';
@@ -131,16 +131,16 @@ async function fetchFrom(options: ModelSourceOptions, repo: string, revision: st
 }
 
 /**
- * The directory holding `file` when the repository has it, else undefined. The download
- * contract has no "optional" file, so any failure but an unreachable hub or Ctrl+C counts as
- * "the repository has no such file".
+ * The directory holding `file` when the repository has it, else undefined. The downloader says
+ * "the hub has no such file" with a UsageError; anything else (unreachable hub, refused token,
+ * Ctrl+C, a file that failed verification) is an error here too.
  */
 async function fetchOptional(options: ModelSourceOptions, repo: string, commit: string, file: string): Promise<string | undefined> {
   try {
     return (await fetchFrom(options, repo, commit, [file])).dir;
   } catch (err) {
-    if (err instanceof ProviderUnreachableError || err instanceof InterruptedError) throw err;
-    return undefined;
+    if (err instanceof UsageError) return undefined;
+    throw err;
   }
 }
 

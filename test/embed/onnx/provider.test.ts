@@ -7,7 +7,7 @@ import { rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GitctxError } from '../../../src/errors.js';
-import { InterruptedError, UsageError } from '../../../src/errors.js';
+import { InterruptedError, ProviderUnreachableError, UsageError } from '../../../src/errors.js';
 import type { ModelFilesRequest } from '../../../src/embed/hub/index.js';
 import { createOnnxProvider } from '../../../src/embed/onnx/provider.js';
 import type { OnnxProviderOptions } from '../../../src/embed/onnx/provider.js';
@@ -245,5 +245,18 @@ describe('models from the hub (through the downloader contract)', () => {
     const [vector] = (await p.embed(['json file'])).vectors;
     expectClose(vector, referenceVector(tiny.model, idsOf(tiny.model, 'json file'), 'cls'));
     await p.close();
+  });
+
+  it('takes a file the hub does not have as absent (mean pooling), but not an unreachable hub', async () => {
+    const tiny = tinyDir({ pooling: 'cls' });
+    const hubLacks = (file: string) => (request: ModelFilesRequest) =>
+      request.files.includes(file) ? Promise.reject(new UsageError(`the hub has no file ${file}`)) : Promise.resolve({ dir: tiny.dir, commit: COMMIT });
+    const p = await createOnnxProvider('hf:someone/tiny-model', { modelsDir: '/models', fetchFiles: hubLacks('1_Pooling/config.json') });
+    const [vector] = (await p.embed(['json file'])).vectors;
+    expectClose(vector, referenceVector(tiny.model, idsOf(tiny.model, 'json file'), 'mean'));
+    await p.close();
+    const unreachable = (request: ModelFilesRequest) =>
+      request.files.length === 1 ? Promise.reject(new ProviderUnreachableError('http://127.0.0.1:1 is unreachable')) : Promise.resolve({ dir: tiny.dir, commit: COMMIT });
+    await expect(createOnnxProvider('hf:someone/tiny-model', { modelsDir: '/models', fetchFiles: unreachable })).rejects.toBeInstanceOf(ProviderUnreachableError);
   });
 });
