@@ -8,7 +8,7 @@
  * download) and reads the tokenizer; the model itself is loaded on the first `embed`.
  */
 import { availableParallelism } from 'node:os';
-import { InterruptedError } from '../../errors.js';
+import { InterruptedError, UsageError } from '../../errors.js';
 import type { EmbeddingProvider, EmbedOptions, EmbedResult } from '../types.js';
 import { consecutiveRuns, DEFAULT_LENGTH_BATCH_LIMITS, planLengthBatches } from './batches.js';
 import type { LengthBatchLimits } from './batches.js';
@@ -113,7 +113,8 @@ export class OnnxProvider implements EmbeddingProvider {
       batch.forEach((index, k) => {
         const vector = out[k];
         if (vector === undefined || vector.length !== this.dims) {
-          throw new Error(`the model gave a vector of ${vector?.length ?? 0} values, expected ${this.dims}`);
+          // A model.path directory holding another model than the preset it is named as.
+          throw new UsageError(`${this.session.modelFile} gives vectors of ${vector?.length ?? 0} dimensions, but ${this.model} has ${this.dims}: is it the model model.embedding names?`);
         }
         vectors[index] = vector;
       });

@@ -189,6 +189,14 @@ describe('what a user can get wrong', () => {
     await Promise.all([p.close(), pooled.close()]);
   });
 
+  it('says so when model.path holds another model than the preset named', async () => {
+    const tiny = tinyDir();
+    const p = await provider(tiny.dir, {}, 'all-minilm-l6-v2');
+    expect(p.model).toMatch(/^all-minilm-l6-v2@sha256:[0-9a-f]{16}$/);
+    await expect(p.embed(['json'])).rejects.toThrow(/gives vectors of 8 dimensions, but all-minilm-l6-v2@sha256:\w+ has 384/);
+    await p.close();
+  });
+
   it('says what is missing from a model.path directory', async () => {
     const tiny = tinyDir();
     await expect(provider(join(tiny.dir, 'nope'))).rejects.toThrow(/model\.path: .*nope does not exist/);
