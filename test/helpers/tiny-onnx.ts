@@ -104,6 +104,11 @@ export interface TinyModelOptions {
   seed?: number;
   /** Declare a `token_type_ids` input, as BERT exports do. */
   tokenTypeIds?: boolean;
+  /**
+   * `dims × dims` MatMul layers after the lookup: compute per token like a real encoder's, for
+   * the bench (vectors then no longer match `referenceVector`).
+   */
+  layers?: number;
 }
 
 export interface TinyModel {
@@ -153,10 +158,19 @@ export function makeTinyModel(options: TinyModelOptions = {}): TinyModel {
     valueInfo('attention_mask', ELEM_INT64, ['batch', 'sequence']),
     ...(options.tokenTypeIds === true ? [valueInfo('token_type_ids', ELEM_INT64, ['batch', 'sequence'])] : []),
   ];
+  const layers = options.layers ?? 0;
+  const hidden = (i: number) => (i === layers ? 'last_hidden_state' : `hidden_${i}`);
+  const weights = Array.from({ length: layers }, (_, i) => {
+    const w = new Float32Array(dims * dims);
+    for (let j = 0; j < w.length; j++) w[j] = (random() * 2 - 1) / Math.sqrt(dims);
+    return floatTensor(`weight_${i}`, [dims, dims], w);
+  });
   const graph = message(
-    bytesField(1, node('Gather', ['embeddings', 'input_ids'], ['last_hidden_state'], 'lookup')),
+    bytesField(1, node('Gather', ['embeddings', 'input_ids'], [hidden(0)], 'lookup')),
+    Array.from({ length: layers }, (_, i) => bytesField(1, node('MatMul', [hidden(i), `weight_${i}`], [hidden(i + 1)], `layer_${i}`))),
     stringField(2, 'tiny-embedding'),
     bytesField(5, floatTensor('embeddings', [vocab.size, dims], table)),
+    weights.map((w) => bytesField(5, w)),
     inputs.map((i) => bytesField(11, i)),
     bytesField(12, valueInfo('last_hidden_state', ELEM_FLOAT, ['batch', 'sequence', dims])),
   );
