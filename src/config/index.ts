@@ -5,7 +5,7 @@
  * `gitctx config` edits the two files in place (comments kept) and shows values with their source,
  * secrets masked.
  */
-export { settingsSchema, SETTING_KEYS, SECRET_KEYS, USER_ONLY_SECTIONS, MAX_FILE_BYTES_CEILING, findSettingKey } from './schema.js';
+export { settingsSchema, SETTING_KEYS, SECRET_KEYS, USER_ONLY_SECTIONS, USER_ONLY_KEYS, MAX_FILE_BYTES_CEILING, findSettingKey } from './schema.js';
 export type { Settings, SettingKey, SettingKind } from './schema.js';
 export { SETTING_DOCS, settingDoc } from './docs.js';
 export type { SettingDoc, SettingName } from './docs.js';

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { SECRET_KEYS, SETTING_KEYS, findSettingKey, settingsSchema, USER_ONLY_SECTIONS } from './schema.js';
+import { SECRET_KEYS, SETTING_KEYS, findSettingKey, settingsSchema, USER_ONLY_KEYS, USER_ONLY_SECTIONS } from './schema.js';
 import type { Settings, SettingKey } from './schema.js';
 import { displayUrl } from '../embed/mask.js';
 
@@ -183,6 +183,11 @@ export function flattenSettingsDocument(doc: unknown, origin: string, source: Se
     if (typeof body !== 'object' || Array.isArray(body)) throw new UsageError(`${origin}: section "${section}" must be a mapping`);
     for (const [name, value] of Object.entries(body)) {
       const key = `${section}.${name}`;
+      if (source === 'repo' && USER_ONLY_KEYS.has(key)) {
+        throw new UsageError(
+          `${origin}: "${key}" is not allowed in the repo config, which is committed: remove it there and run \`gitctx config set --user ${key} VALUE\``,
+        );
+      }
       flat.set(key, validateSetting(key, value, origin));
     }
   }
