@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
-import { keyMayBeSent, loadSettings, requireApprovedEndpoint, userConfigDir } from '../config/index.js';
+import { hubTokenMayBeSent, keyMayBeSent, loadSettings, requireApprovedEndpoint, userConfigDir } from '../config/index.js';
 import type { ResolvedSettings } from '../config/index.js';
-import { createProvider } from '../embed/index.js';
+import { createProvider, terminalProgress } from '../embed/index.js';
 import type { EmbeddingProvider } from '../embed/index.js';
 import { isTracked, openRepository } from '../git/index.js';
 import type { Repository } from '../git/index.js';
@@ -53,9 +53,18 @@ export async function providerFor(context: RepoContext, options: { dryRun?: { di
     ...(options.dryRun ? { dryRun: options.dryRun } : {}),
     ...(model.path !== undefined ? { modelPath: resolve(model.path) } : {}),
     modelsDir: join(userConfigDir(), 'models'),
+    ...(model.hub_url !== undefined ? { hubUrl: model.hub_url } : {}),
+    ...(api_keys.huggingface !== undefined && hubTokenMayBeSent(resolved) ? { hubToken: api_keys.huggingface } : {}),
+    ...withDownloadProgress(model.embedding),
     maxRetries: model.max_retries,
     timeoutMs: model.timeout_ms,
   });
+}
+
+/** A progress line on stderr while model weights download, on a terminal only. */
+function withDownloadProgress(embedding: string): { onModelDownload?: (done: number, total: number, file: string) => void } {
+  const onModelDownload = terminalProgress(embedding);
+  return onModelDownload ? { onModelDownload } : {};
 }
 
 /**

@@ -11,6 +11,8 @@ import { createHash } from 'node:crypto';
 import { displayUrl } from '../embed/mask.js';
 import { printable } from '../printable.js';
 import { isLocalModel, localModelNamed } from '../embed/names.js';
+import { DEFAULT_HUB_URL } from '../embed/hub/index.js';
+import { HF_PREFIX, isOnnxModelName } from '../embed/onnx/presets.js';
 import type { ResolvedSettings, SettingSource } from './resolve.js';
 
 /**
@@ -19,8 +21,9 @@ import type { ResolvedSettings, SettingSource } from './resolve.js';
  */
 export const ENDPOINT_SETTINGS: ReadonlyMap<string, (value: unknown) => boolean> = new Map([
   ['model.base_url', () => true],
-  // Choosing an API model sends code to an API; the built-in local models send nothing.
-  ['model.embedding', (value: unknown) => typeof value === 'string' && !isLocalModel(value)],
+  // Choosing an API model sends code to an API; the built-in local models and ONNX models send nothing
+  // (an `hf:` model named by a repository is approved as a download, in hubRequest).
+  ['model.embedding', (value: unknown) => typeof value === 'string' && !isLocalModel(value) && !isOnnxModelName(value.trim())],
   // Where model weights come from: a hub a repository names could serve any weights, and learns which model is used.
   ['model.hub_url', () => true],
 ]);
@@ -59,7 +62,12 @@ export function endpointRequest(resolved: ResolvedSettings): EndpointRequest | u
   const api = apiRequest(resolved);
   const hub = hubRequest(resolved);
   if (hub === undefined) return api;
-  const values = [...(api?.values ?? []), ['model.hub_url', hub] as const].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  // An approval of repository-chosen `hf:` weights is bound to that model too: another one asks again.
+  const model = resolved.settings.model.embedding.trim();
+  const hfFromRepo = resolved.sources.get('model.embedding') === 'repo' && model.startsWith(HF_PREFIX);
+  const values = [...(api?.values ?? []), ['model.hub_url', hub] as const, ...(hfFromRepo ? [['model.embedding', model] as const] : [])].sort(
+    ([a], [b]) => (a < b ? -1 : a > b ? 1 : 0),
+  );
   const hash = createHash('sha256').update(JSON.stringify(values)).digest('hex');
   const from = `downloads model files from ${displayUrl(hub)}`;
   if (api === undefined) return { values, hash, endpoint: displayUrl(hub), model: resolved.settings.model.embedding, action: 'downloads model files from' };
@@ -71,10 +79,16 @@ export function endpointRequest(resolved: ResolvedSettings): EndpointRequest | u
  * no hub of their own and the model is not one of the built-in ones (which download nothing).
  */
 function hubRequest(resolved: ResolvedSettings): string | undefined {
-  if (resolved.sources.get(HUB_SETTING) !== 'repo') return undefined;
   if (localModelNamed(resolved.settings.model.embedding) !== undefined) return undefined;
-  const value = resolved.repoValues.get(HUB_SETTING);
-  return typeof value === 'string' ? value : undefined;
+  if (resolved.sources.get(HUB_SETTING) === 'repo') {
+    const value = resolved.repoValues.get(HUB_SETTING);
+    return typeof value === 'string' ? value : undefined;
+  }
+  // Any weights from any hub repository, chosen by the repository: the user approves running them.
+  // The presets are pinned, well-known models, and need no approval.
+  const model = resolved.settings.model.embedding.trim();
+  if (resolved.sources.get('model.embedding') === 'repo' && model.startsWith(HF_PREFIX)) return resolved.settings.model.hub_url ?? DEFAULT_HUB_URL;
+  return undefined;
 }
 
 /**
@@ -83,7 +97,7 @@ function hubRequest(resolved: ResolvedSettings): string | undefined {
  */
 function apiRequest(resolved: ResolvedSettings): EndpointRequest | undefined {
   const { model } = resolved.settings;
-  if (isLocalModel(model.embedding)) return undefined;
+  if (isLocalModel(model.embedding) || isOnnxModelName(model.embedding.trim())) return undefined;
   // The user named the endpoint: the repository only picks which of its models, not where data goes.
   if (USER_SOURCES.has(resolved.sources.get('model.base_url') ?? 'default')) return undefined;
   const decides = (key: string, value: unknown) => ENDPOINT_SETTINGS.get(key)?.(value) === true;

@@ -58,6 +58,8 @@ export interface ProviderOptions {
   modelsDir?: string;
   /** The hub (or a mirror) ONNX models are downloaded from; https://huggingface.co by default. */
   hubUrl?: string;
+  /** The user's Hugging Face token, given only when it may be sent to `hubUrl`. */
+  hubToken?: string;
   /** Bytes of a model download done and total, for a progress line on stderr. */
   onModelDownload?: (done: number, total: number, file: string) => void;
   /** Worker threads for an ONNX model (default min(cores, 4)). */

@@ -16,3 +16,4 @@ export { isLocalModel, LOCAL_MODELS } from './names.js';
 export { createLocalV2Provider, LOCAL_V2_MODEL } from './local-v2.js';
 export { codeTerms, splitIdentifier, words, type CodeTermsOptions } from './tokens.js';
 export { maskSecret, redactSecrets } from './mask.js';
+export { terminalProgress } from './hub/progress.js';

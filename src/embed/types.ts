@@ -16,6 +16,8 @@ export interface EmbeddingProvider {
    * may pass inputs from many blobs at once.
    */
   embed(texts: readonly string[], options?: EmbedOptions): Promise<EmbedResult>;
+  /** Releases what the provider holds beyond memory (an ONNX model's worker threads); callers end a run with it. */
+  close?(): Promise<void>;
 }
 
 export interface EmbedOptions {

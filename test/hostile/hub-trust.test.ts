@@ -36,7 +36,8 @@ describe('a hub named in settings', () => {
   it.each<[string, Layers, RegExp | undefined]>([
     ['the repository names a hub for a hub model', { repo: { 'model.embedding': MODEL, 'model.hub_url': HUB_A } }, /^http:\/\/127\.0\.0\.1:9\/hub$|downloads model files from http:\/\/127\.0\.0\.1:9\/hub$/],
     ['the user picks the model, the repository the hub', { repo: { 'model.hub_url': HUB_A }, user: { 'model.embedding': MODEL } }, /127\.0\.0\.1:9\/hub/],
-    ['the user names their own hub', { repo: { 'model.embedding': MODEL, 'model.hub_url': HUB_A }, env: { 'model.hub_url': HUB_B } }, undefined],
+    ['the user names their own hub, the repository the model', { repo: { 'model.embedding': MODEL, 'model.hub_url': HUB_A }, env: { 'model.hub_url': HUB_B } }, /^http:\/\/127\.0\.0\.1:10\/hub$/],
+    ['the user names their own hub and model', { repo: { 'model.hub_url': HUB_A }, env: { 'model.hub_url': HUB_B, 'model.embedding': MODEL } }, undefined],
     ['a built-in local model downloads nothing', { repo: { 'model.embedding': 'local', 'model.hub_url': HUB_A } }, undefined],
     ['the repository names no hub', { user: { 'model.embedding': MODEL } }, undefined],
   ])('%s', (_name, layers, endpoint) => {
@@ -55,6 +56,19 @@ describe('a hub named in settings', () => {
     )!;
     expect(both.values.map(([key]) => key)).toEqual(['model.base_url', 'model.embedding', 'model.hub_url']);
     expect(both.endpoint).toBe('http://127.0.0.1:11/v1 and downloads model files from http://127.0.0.1:9/hub');
+  });
+
+  it('treats ONNX models as in process: a preset from the repository needs no approval, any hf: weights it names do', () => {
+    expect(endpointRequest(resolved({ repo: { 'model.embedding': 'bge-small-en-v1.5' } }))).toBeUndefined();
+    const hf = endpointRequest(resolved({ repo: { 'model.embedding': MODEL } }))!;
+    expect(hf.endpoint).toBe('https://huggingface.co');
+    expect(hf.action).toBe('downloads model files from');
+    expect(hf.values.map(([key]) => key)).toEqual(['model.embedding', 'model.hub_url']);
+    // Approval is bound to the model: another hf: model asks again.
+    const other = endpointRequest(resolved({ repo: { 'model.embedding': 'hf:tiny-org/other-model' } }))!;
+    expect(other.hash).not.toBe(hf.hash);
+    // The user chose the model: nothing to approve.
+    expect(endpointRequest(resolved({ user: { 'model.embedding': MODEL } }))).toBeUndefined();
   });
 
   it('sends the user’s token to the default hub or one the user named, never to one the repository named', () => {

@@ -122,6 +122,7 @@ async function runIndexCommand(flags: IndexFlags): Promise<void> {
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
+    await provider.close?.();
   }
 }
 

@@ -10,7 +10,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { readBounded } from '../../fs-read.js';
-import { ensureModelFiles } from '../hub/index.js';
+import { DEFAULT_HUB_URL, ensureModelFiles } from '../hub/index.js';
 import type { ModelFiles, ModelFilesRequest } from '../hub/index.js';
 import {
   HF_PREFIX,
@@ -24,7 +24,6 @@ import {
 } from './presets.js';
 import type { OnnxPreset, Pooling } from './presets.js';
 
-export const DEFAULT_HUB_URL = 'https://huggingface.co';
 /** The weights' path in repositories that do not say otherwise (the layout of Optimum exports). */
 export const DEFAULT_ONNX_FILE = 'onnx/model.onnx';
 /** Where the model file may be in a `model.path` directory, in the order looked for. */
@@ -58,6 +57,11 @@ export interface ModelSourceOptions {
   /** `$GITCTX_HOME/models`. */
   modelsDir?: string;
   hubUrl?: string;
+  /** The user's hub token, only when it may go to `hubUrl` (the config layer decides). */
+  hubToken?: string;
+  /** Per request, and retries after the first attempt (model.timeout_ms, model.max_retries). */
+  timeoutMs?: number;
+  maxRetries?: number;
   onProgress?: ModelFilesRequest['onProgress'];
   signal?: AbortSignal;
   /** The downloader; tests pass their own. */
@@ -125,6 +129,9 @@ async function fetchFrom(options: ModelSourceOptions, repo: string, revision: st
     revision,
     files,
     modelsDir: options.modelsDir,
+    ...(options.hubToken !== undefined ? { token: options.hubToken } : {}),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.maxRetries !== undefined ? { retry: { maxRetries: options.maxRetries } } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });

@@ -1,18 +1,19 @@
 /**
  * Runs batches of token ids through a model: in this thread (one session), or in worker threads
  * (one session each, one intra-op thread each) so batches run on all cores at once. A worker
- * holds the process open only while it has a batch, so a finished command exits without being
- * told to close anything.
+ * holds the process open only while it has a batch. Closing asks each worker to release its
+ * session and end on its own: ONNX Runtime aborts the process when a thread holding a session is
+ * terminated, so `terminate()` is only the fallback for a worker that does not answer.
  */
 import { Worker } from 'node:worker_threads';
 import { UsageError } from '../../errors.js';
 import { loadRuntime, OnnxSession } from './runtime.js';
 import type { RuntimeLoader, SessionOptions } from './runtime.js';
 
-export interface WorkerRequest {
-  id: number;
-  batch: number[][];
-}
+export type WorkerRequest = { id: number; batch: number[][] } | { close: true };
+
+/** How long a worker may take to release its session before it is stopped the hard way. */
+const CLOSE_GRACE_MS = 5_000;
 
 export type WorkerReply = { id: number; vectors: Float32Array[] } | { id: number; error: { message: string; usage: boolean } };
 
@@ -128,6 +129,17 @@ export class WorkerPool implements BatchRunner {
 
   async close(): Promise<void> {
     const slots = this.slots.splice(0);
-    await Promise.all(slots.map((slot) => slot.worker.terminate()));
+    await Promise.all(slots.map((slot) => closeWorker(slot.worker)));
   }
+}
+
+async function closeWorker(worker: Worker): Promise<void> {
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  // Idle workers are unref'd; without this the process could end while waiting for their exit.
+  worker.ref();
+  worker.postMessage({ close: true } satisfies WorkerRequest);
+  const timer = setTimeout(() => void worker.terminate(), CLOSE_GRACE_MS);
+  timer.unref();
+  await exited;
+  clearTimeout(timer);
 }

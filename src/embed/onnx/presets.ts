@@ -126,7 +126,10 @@ export function parseHubModelName(name: string): HubModelName | undefined {
   return { repo, revision };
 }
 
-/** Whether the ONNX provider serves `name`: a preset, an `hf:` name, or `onnx` (the model at model.path). */
+/**
+ * Whether the ONNX provider serves `name`: a preset, an `hf:` name, or `onnx` (the model at
+ * model.path). These run in process: choosing one sends no code anywhere.
+ */
 export function isOnnxModelName(name: string): boolean {
   return name === PATH_MODEL_NAME || name.startsWith(HF_PREFIX) || presetNamed(name) !== undefined;
 }

@@ -15,6 +15,14 @@ const options = workerData as SessionOptions;
 let session: Promise<OnnxSession> | undefined;
 
 port.on('message', (request: WorkerRequest) => {
+  if ('close' in request) {
+    // Released before the thread ends: a session alive at thread teardown aborts the process.
+    void (async () => {
+      await (await session?.catch(() => undefined))?.release();
+      port.close();
+    })();
+    return;
+  }
   void (async () => {
     let reply: WorkerReply;
     try {

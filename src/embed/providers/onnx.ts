@@ -28,6 +28,9 @@ export const onnxProvider: ProviderEntry = {
       ...(options.modelPath !== undefined ? { modelPath: options.modelPath } : {}),
       ...(options.modelsDir !== undefined ? { modelsDir: options.modelsDir } : {}),
       ...(options.hubUrl !== undefined ? { hubUrl: options.hubUrl } : {}),
+      ...(options.hubToken !== undefined ? { hubToken: options.hubToken } : {}),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
       ...(options.onModelDownload !== undefined ? { onProgress: options.onModelDownload } : {}),
       ...(options.onnxThreads !== undefined ? { threads: options.onnxThreads } : {}),
     });
