@@ -94,7 +94,7 @@ describe('gitctx search', () => {
     const result = await search(['retry with exponential backoff', '--format', 'json', '-n', '2']);
     const doc = JSON.parse(result.stdout);
     expect(Object.keys(doc)).toEqual(['query', 'mode', 'model', 'results', 'stale']);
-    expect(doc).toMatchObject({ query: 'retry with exponential backoff', mode: 'hybrid', model: 'local-v1', stale: false });
+    expect(doc).toMatchObject({ query: 'retry with exponential backoff', mode: 'hybrid', model: 'local-v2', stale: false });
     const [first] = doc.results;
     expect(Object.keys(first)).toEqual(expect.arrayContaining(['path', 'start_line', 'end_line', 'score', 'language', 'blob_sha', 'is_head', 'content', 'commit']));
     expect(first).toMatchObject({ path: 'src/net/retry.go', language: 'go', is_head: true, start_line: 1, end_line: 15 });
