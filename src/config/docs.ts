@@ -18,7 +18,7 @@ export interface SettingDoc {
  */
 export const SETTING_DOCS: Readonly<Record<SettingName, SettingDoc>> = {
   'model.embedding': {
-    text: 'Embedding model: local (offline, no key), local-v2 (offline, with a shipped token table), an ONNX model run in process (jina-code-v2, bge-small-en-v1.5, all-minilm-l6-v2, hf:<org>/<name>[@revision]; needs onnxruntime-node), text-embedding-3-small, text-embedding-3-large, or any model base_url serves. An API model set in the repo file needs `gitctx config trust`.',
+    text: 'Embedding model: local (offline, no key; = local-v2, code words plus a shipped token table), local-v1 (offline, code words only, faster), an ONNX model run in process (jina-code-v2, bge-small-en-v1.5, all-minilm-l6-v2, hf:<org>/<name>[@revision]; needs onnxruntime-node), text-embedding-3-small, text-embedding-3-large, or any model base_url serves. An API model, or hf: weights, set in the repo file need `gitctx config trust`.',
   },
   'model.base_url': {
     text: 'OpenAI-compatible endpoint (also $OPENAI_BASE_URL); unset means the OpenAI API. Set in the repo file, it needs `gitctx config trust` and never gets your key.',
@@ -44,7 +44,7 @@ export const SETTING_DOCS: Readonly<Record<SettingName, SettingDoc>> = {
   'cache.encoding': { text: 'How vectors are stored in .gitctx/embeddings: f32 and f32-shuffle are lossless, f16 halves the size.' },
   'search.limit': { text: 'Results per search (-n).' },
   'search.min_score': {
-    text: 'Drop results scoring below this (--min-score); the scale depends on search.mode.',
+    text: 'Drop results whose score is below this (--min-score): hybrid 0 to 1, vector the cosine (-1 to 1), text the BM25 saturated to 0 to 1.',
     example: 0.3,
   },
   'search.format': { text: 'Output format (--format).' },

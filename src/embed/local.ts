@@ -1,7 +1,7 @@
 /**
- * `local-v1`: the default, offline embedding model. No weights, no network, no
- * download: signed feature hashing of code words (see hashing.ts) with the
- * parameters pinned below. Vectors are a pure function of the text, identical
+ * `local-v1`: the first offline embedding model (the default before local-v2).
+ * No weights, no network, no download: signed feature hashing of code words
+ * (see hashing.ts) with the parameters pinned below. Vectors are a pure function of the text, identical
  * on every machine, so committed cache files agree between teammates.
  *
  * The name is the contract: any change to these parameters, the lexicon, the
@@ -11,9 +11,9 @@
 import { embedInProcess } from './in-process.js';
 import { createHashingEmbedder, type HashingParams } from './hashing.js';
 import type { EmbeddingProvider, EmbedOptions, EmbedResult } from './types.js';
-import { LOCAL_MODEL } from './names.js';
+import { LOCAL_MODEL, LOCAL_V1_MODEL } from './names.js';
 
-export { LOCAL_MODEL };
+export { LOCAL_MODEL, LOCAL_V1_MODEL };
 
 /** Chosen by measurement on bench/eval (see bench/eval/README.md). */
 export const LOCAL_V1_PARAMS: Readonly<HashingParams> = Object.freeze({
@@ -77,7 +77,7 @@ export interface LocalProviderOptions {
 
 export function createLocalProvider(options: LocalProviderOptions = {}): EmbeddingProvider {
   const embedder = createHashingEmbedder(options.params ?? LOCAL_V1_PARAMS);
-  const model = options.model ?? LOCAL_MODEL;
+  const model = options.model ?? LOCAL_V1_MODEL;
   return {
     model,
     dims: embedder.params.dims,

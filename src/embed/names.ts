@@ -12,11 +12,14 @@ export const LOCAL_MODELS = ['local-v1', 'local-v2'] as const;
 
 export type LocalModelName = (typeof LOCAL_MODELS)[number];
 
-/** The default local model; `local` is its alias in settings. */
-export const LOCAL_MODEL: LocalModelName = 'local-v1';
+/** The weight-free hashing model: the first default, still selectable, its caches still valid. */
+export const LOCAL_V1_MODEL: LocalModelName = 'local-v1';
 
-/** The built-in offline model with a shipped token table (opt-in for now). */
+/** The built-in offline model with a shipped token table. */
 export const LOCAL_V2_MODEL: LocalModelName = 'local-v2';
+
+/** The default local model; `local` is its alias in settings. */
+export const LOCAL_MODEL: LocalModelName = LOCAL_V2_MODEL;
 
 /** The name `local` stands for: the default local model. */
 export const LOCAL_ALIAS = 'local';

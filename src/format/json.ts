@@ -3,7 +3,7 @@ import type { FormatOutput } from './types.js';
 
 /**
  * The search JSON document of shared/DESIGN.md, snake_case, stable: fields may be
- * added, never renamed. `uncommitted` and `stale` are such additions, after the DESIGN keys.
+ * added, never renamed. `uncommitted`, `scores` and `stale` are such additions, after the DESIGN keys.
  */
 export interface SearchJson {
   query: string;
@@ -18,6 +18,7 @@ export interface SearchResultJson {
   path: string;
   start_line: number;
   end_line: number;
+  /** What the result is ranked by and --min-score compares with (the mode's scale; see the README). */
   score: number;
   language: string;
   blob_sha: string;
@@ -25,6 +26,8 @@ export interface SearchResultJson {
   content: string;
   commit: { sha: string; author: string; date: string; message: string } | null;
   uncommitted: boolean;
+  /** Each ranker's own score: `vector` the cosine (-1 to 1), `text` the BM25; absent when that ranker did not return the result. */
+  scores: { vector?: number; text?: number };
 }
 
 // Every key is copied by name, never spread, so a field added to SearchResult
@@ -52,6 +55,14 @@ function resultJson(result: SearchResult): SearchResultJson {
     content: result.content,
     commit: commit === null ? null : { sha: commit.sha, author: commit.author, date: commit.date, message: commit.message },
     uncommitted: result.uncommitted,
+    scores: rankerScores(result),
+  };
+}
+
+function rankerScores({ scores }: SearchResult): SearchResultJson['scores'] {
+  return {
+    ...(scores.vector !== undefined ? { vector: scores.vector } : {}),
+    ...(scores.text !== undefined ? { text: scores.text } : {}),
   };
 }
 

@@ -7,7 +7,7 @@ import type { FormatOutput } from './types.js';
 
 /**
  * Markdown for a model's prompt: YAML front matter (query, count), then per result
- * a heading `path:start-end`, one line of score, HEAD and commit, and the code in
+ * a heading `path:start-end`, one line of score (with each ranker's own), HEAD and commit, and the code in
  * a fence named by its language. Built to survive hostile content: the query is
  * always a double-quoted YAML string (no YAML 1.1 reader turns `yes` into true),
  * the fence is longer than any backtick run in the code, the path sits in a code
@@ -33,7 +33,7 @@ function section(result: SearchResult): string {
 }
 
 function describe(result: SearchResult): string {
-  const parts = [`score ${formatScore(result.score)}`, result.isHead ? 'at HEAD' : 'not at HEAD'];
+  const parts = [`score ${formatScore(result.score)}${rankerScores(result)}`, result.isHead ? 'at HEAD' : 'not at HEAD'];
   const commit = result.commit;
   if (result.uncommitted) parts.push('uncommitted');
   else if (commit === null) parts.push('commit unknown');
@@ -43,6 +43,15 @@ function describe(result: SearchResult): string {
     );
   }
   return parts.join(' · ');
+}
+
+/** ` (cosine 0.512, BM25 8.310)`: each ranker's own score beside the one the result is ranked by; empty when none. */
+function rankerScores({ scores }: SearchResult): string {
+  const own = [
+    ...(scores.vector !== undefined ? [`cosine ${formatScore(scores.vector)}`] : []),
+    ...(scores.text !== undefined ? [`BM25 ${formatScore(scores.text)}`] : []),
+  ];
+  return own.length === 0 ? '' : ` (${own.join(', ')})`;
 }
 
 // Language ids are fence names already; anything else (a backtick, a space) could

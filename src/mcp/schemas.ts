@@ -16,6 +16,7 @@ export const SEARCH_TOOL_DESCRIPTION = [
   'Ask in plain words ("where are API keys masked before printing") or with names from the code ("parseConfig retry").',
   'Each result is a file path with exact line numbers (path:start-end), a score, the commit that last touched it, and the lines themselves,',
   'so you can read or edit the code without opening the file first.',
+  'Scores are absolute, 0 to 1 in the default hybrid mode: a best result below about 0.3 often means the code does not do what was asked.',
   'Use it to locate code when you do not know the file or identifier names; use grep when you already know the exact string.',
   'Needs an index: if it reports none, run `gitctx index` in the repository (a shell command) and call again.',
 ].join(' ');
@@ -96,13 +97,24 @@ export const searchOutputSchema = z.object({
       path: z.string(),
       start_line: z.number().int().describe('1-based, inclusive.'),
       end_line: z.number().int().describe('1-based, inclusive.'),
-      score: z.number().describe('Higher is better; units depend on mode (vector: cosine, text: BM25, hybrid: fused 0..1).'),
+      score: z
+        .number()
+        .describe(
+          'Higher is better, on a scale that does not depend on the other results: hybrid 0 to 1 (0.8 × cosine + 0.2 × saturated BM25), ' +
+            'vector the cosine (-1 to 1), text the saturated BM25 bm25/(bm25+20) (0 to 1). A question nothing answers scores low.',
+        ),
       language: z.string(),
       blob_sha: z.string(),
       is_head: z.boolean().describe('This file version is the one at HEAD.'),
       content: z.string().describe('The lines start_line..end_line.'),
       commit: commitSchema,
       uncommitted: z.boolean().describe('From the work tree, not committed.'),
+      scores: z
+        .object({
+          vector: z.number().optional().describe('Cosine similarity to the question, -1 to 1.'),
+          text: z.number().optional().describe('BM25 keyword score, 0 and up.'),
+        })
+        .describe("Each ranker's own score; a ranker that did not find the result has none."),
     }),
   ),
 });

@@ -1,5 +1,8 @@
-import type { StoredChunk as ScoredChunk } from '../store/index.js';
+import type { StoredChunk } from '../store/index.js';
+import type { Fused } from './fusion.js';
 import type { SearchResult } from './types.js';
+
+type ScoredChunk = Fused<StoredChunk>;
 
 function better(a: ScoredChunk, b: ScoredChunk): boolean {
   if (a.isHead !== b.isHead) return a.isHead;
@@ -65,11 +68,14 @@ function mergeSpan(parts: ScoredChunk[]): SearchResult {
     content += content === '' ? part.content : continues ? part.content : `\n${part.content}`;
     lastLine = part.endLine;
   }
+  // The span's scores are its best part's: the chunk it ranks by.
+  const best = parts.reduce((a, b) => (b.score > a.score ? b : a));
   return {
     ...stripChunk(first),
     startLine: Math.min(...parts.map((p) => p.startLine)),
     endLine: Math.max(...parts.map((p) => p.endLine)),
-    score: Math.max(...parts.map((p) => p.score)),
+    score: best.score,
+    scores: best.scores,
     content,
   };
 }

@@ -10,7 +10,8 @@ import type { EmbeddingProvider } from '../embed/index.js';
 import { GitctxError, NoIndexError, UsageError } from '../errors.js';
 import { openVectorStore, searchTextOf } from '../store/index.js';
 import type { CandidateQuery, ChunkFilter, StoredChunk, VectorStore } from '../store/index.js';
-import { reciprocalRankFusion } from './fusion.js';
+import { fuseHybrid, saturatedBm25 } from './fusion.js';
+import type { Fused } from './fusion.js';
 import { preferSource } from './file-kind.js';
 import { groupResults } from './group.js';
 import { compilePathFilter, pathSelection } from './path-filter.js';
@@ -21,7 +22,7 @@ export interface SearchOptions {
   query: string;
   mode: SearchMode;
   limit: number;
-  /** Drop results scoring below this (units of the mode: cosine, BM25, or fused [0, 1]). */
+  /** Drop results whose `score` is below this: the cosine (vector), the saturated BM25 (text) or the hybrid score, see fusion.ts. */
   minScore?: number;
   paths?: readonly string[];
   language?: string;
@@ -144,12 +145,12 @@ export class Searcher {
       options.mode === 'vector' ? [] : this.store.textSearch(searchTextOf('', query), candidates),
     ]);
 
-    const ranked =
+    const ranked: Fused<StoredChunk>[] =
       options.mode === 'vector'
-        ? vector
+        ? vector.map((c) => ({ ...c, scores: { vector: c.score } }))
         : options.mode === 'text'
-          ? text
-          : reciprocalRankFusion([vector, text], chunkKey).map(({ item, score }) => ({ ...item, score }));
+          ? text.map((c) => ({ ...c, score: saturatedBm25(c.score), scores: { text: c.score } }))
+          : fuseHybrid(vector, text, chunkKey);
     const min = options.minScore;
     const results = groupResults(options.preferSource === false ? ranked : preferSource(ranked))
       .filter((r) => min === undefined || r.score >= min)

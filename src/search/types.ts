@@ -1,4 +1,7 @@
 /** What a search returns, before any formatting. Formatters and the MCP server consume this. */
+import type { RankerScores } from './fusion.js';
+
+export type { RankerScores };
 
 /** Every ranking mode, in the order help text lists them; the settings schema, flags and the MCP tool use this list. */
 export const SEARCH_MODES = ['hybrid', 'vector', 'text'] as const;
@@ -23,10 +26,13 @@ export interface SearchResult {
   startLine: number;
   endLine: number;
   /**
-   * Higher is better. vector: cosine similarity in [-1, 1]; text: BM25 score (unbounded, ≥ 0);
-   * hybrid: the fused score (see src/search/fusion.ts).
+   * What the result is ranked by and --min-score compares with; higher is better, and it does
+   * not depend on the other results. vector: the cosine similarity, -1 to 1; text: the BM25
+   * saturated into [0, 1); hybrid: both combined, 0 to 1 (src/search/fusion.ts).
    */
   score: number;
+  /** Each ranker's own score; a ranker that did not return the result has none. */
+  scores: RankerScores;
   /** Fence-name language id (`typescript`, `python`, `text`, ...). */
   language: string;
   blobSha: string;

@@ -21,7 +21,7 @@ const FILES: Record<string, string> = {
 
 const blob = (repo: TestRepo, rev: string) => repo.git(['rev-parse', rev]).trim();
 const cacheRoot = (repo: TestRepo) => join(repo.dir, '.gitctx', 'embeddings');
-const cachePath = (sha: string) => `.gitctx/embeddings/local-v1/${sha.slice(0, 2)}/${sha}.safetensors.zst`;
+const cachePath = (sha: string) => `.gitctx/embeddings/local-v2/${sha.slice(0, 2)}/${sha}.safetensors.zst`;
 
 
 
@@ -45,13 +45,13 @@ describe('gitctx cache stats', () => {
     expect(json.code).toBe(0);
     const ratio = Math.round((bytes / uncompressed) * 10_000) / 10_000;
     expect(JSON.parse(json.stdout)).toEqual({
-      groups: [{ model_dir: 'local-v1', model: 'local-v1', encoding: 'f32', files: 5, bytes, uncompressed_bytes: uncompressed, ratio }],
+      groups: [{ model_dir: 'local-v2', model: 'local-v2', encoding: 'f32', files: 5, bytes, uncompressed_bytes: uncompressed, ratio }],
       totals: { files: 5, bytes, uncompressed_bytes: uncompressed, ratio },
     });
 
     const text = await runCli(['cache', 'stats'], { cwd: repo.dir });
     expect(text.stdout).toMatch(/^model +encoding +files +bytes +uncompressed +ratio$/m);
-    expect(text.stdout).toMatch(new RegExp(`^local-v1 +f32 +5 +.*${(ratio * 100).toFixed(1)}%$`, 'm'));
+    expect(text.stdout).toMatch(new RegExp(`^local-v2 +f32 +5 +.*${(ratio * 100).toFixed(1)}%$`, 'm'));
     expect(text.stdout).toMatch(/^total +5 /m);
     expect(text.stderr).toBe('');
   });
@@ -102,13 +102,13 @@ describe('gitctx cache verify', () => {
     // (c) A sound file for a blob this repository has never had.
     const raw = decodeSafetensors(zstdDecompress(readFileSync(abs(c))));
     const chunker = raw.metadata['chunker'] as string;
-    const cache = new EmbeddingCache({ dir: cacheRoot(repo), model: 'local-v1', dims: 512, chunker });
+    const cache = new EmbeddingCache({ dir: cacheRoot(repo), model: 'local-v2', dims: 1024, chunker });
     const ghost = '0'.repeat(39) + '1';
-    await cache.set(ghost, unitVectors(1, 512, 5).map((vector) => ({ vector, startLine: 1, endLine: 2, tokens: 7, chunkHash: 'x' })));
+    await cache.set(ghost, unitVectors(1, 1024, 5).map((vector) => ({ vector, startLine: 1, endLine: 2, tokens: 7, chunkHash: 'x' })));
     // (d) Poisoned: the right spans, hashes, metadata and checksum, with other unit vectors.
-    const honest = decodeCacheFile(readFileSync(abs(d)), { blobSha: d, model: 'local-v1', dims: 512, chunker });
+    const honest = decodeCacheFile(readFileSync(abs(d)), { blobSha: d, model: 'local-v2', dims: 1024, chunker });
     if (honest.status !== 'hit') throw new Error('fixture: expected a hit');
-    const fake = unitVectors(honest.entry.embeddings.length, 512, 11);
+    const fake = unitVectors(honest.entry.embeddings.length, 1024, 11);
     await cache.set(
       d,
       honest.entry.embeddings.map((e, i) => ({ ...e, vector: fake[i] as Float32Array })),

@@ -154,15 +154,15 @@ describe('gitctx cache verify --repair', () => {
     const repo = track(makeRepo({ files: FILES }));
     expect((await runCli(['index', '-q'], { cwd: repo.dir })).code).toBe(0);
     const sha = repo.git(['rev-parse', 'HEAD:src/order.ts']).trim();
-    const display = `.gitctx/embeddings/local-v1/${sha.slice(0, 2)}/${sha}.safetensors.zst`;
+    const display = `.gitctx/embeddings/local-v2/${sha.slice(0, 2)}/${sha}.safetensors.zst`;
     const file = join(repo.dir, display);
     const original = readFileSync(file);
     // Poisoned: sound metadata and spans, other vectors; then the index is rebuilt from it.
     const chunker = decodeSafetensors(zstdDecompress(original)).metadata['chunker'] as string;
-    const cache = new EmbeddingCache({ dir: join(repo.dir, '.gitctx', 'embeddings'), model: 'local-v1', dims: 512, chunker });
+    const cache = new EmbeddingCache({ dir: join(repo.dir, '.gitctx', 'embeddings'), model: 'local-v2', dims: 1024, chunker });
     const sound = await cache.getEntry(sha);
     if (sound === undefined) throw new Error('fixture: the cache file should be sound');
-    const fake = unitVectors(sound.embeddings.length, 512, 11);
+    const fake = unitVectors(sound.embeddings.length, 1024, 11);
     await cache.set(sha, sound.embeddings.map((e, i) => ({ ...e, vector: fake[i] as Float32Array })), { tokens: sound.tokens, costUsd: sound.costUsd });
     rmSync(join(repo.dir, '.gitctx', 'db'), { recursive: true, force: true });
     expect((await runCli(['index', '-q'], { cwd: repo.dir })).code).toBe(0);

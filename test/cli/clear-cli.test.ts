@@ -113,7 +113,7 @@ describe('gitctx clear', () => {
     expect(result.stderr).toMatch(/^gitctx: \.gitctx\/db\/linked-dir is a symbolic link .*: remove it \(rm \.gitctx\/db\/linked-dir\) and run again\n$/);
     expect(existsSync(join(gitctx, 'db', 'meta.json'))).toBe(true);
     expect(readFileSync(join(outside, 'db-data', 'precious'), 'utf8')).toBe('not gitctx data');
-    expect(readdirSync(join(outside, 'real-embeddings'))).toEqual(['local-v1']);
+    expect(readdirSync(join(outside, 'real-embeddings'))).toEqual(['local-v2']);
   });
 
   it('refuses to work through a .gitctx that is a symbolic link', async () => {

@@ -11,15 +11,22 @@ afterEach(async () => {
 });
 
 describe('createProvider', () => {
-  it.each(['local', 'local-v1', ' local '])('%j gives local-v1 with no key and no network', async (embedding) => {
+  it.each(['local', 'local-v2', ' local '])('%j gives local-v2, the default, with no key and no network', async (embedding) => {
     const p = await createProvider({ embedding });
+    expect(p.model).toBe('local-v2');
+    expect(p.dims).toBe(1024);
+  });
+
+  it('still gives local-v1 by name', async () => {
+    const p = await createProvider({ embedding: 'local-v1' });
     expect(p.model).toBe('local-v1');
     expect(p.dims).toBe(512);
   });
 
   it('refuses model.dimensions for the local model unless it is its size', async () => {
     await expect(createProvider({ embedding: 'local', dimensions: 256 })).rejects.toBeInstanceOf(UsageError);
-    expect((await createProvider({ embedding: 'local', dimensions: 512 })).dims).toBe(512);
+    expect((await createProvider({ embedding: 'local', dimensions: 1024 })).dims).toBe(1024);
+    expect((await createProvider({ embedding: 'local-v1', dimensions: 512 })).dims).toBe(512);
   });
 
   it.each([

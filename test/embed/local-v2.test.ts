@@ -149,11 +149,11 @@ describe('local-v2', () => {
     expect(cos(c2, r2)).toBeGreaterThan(cos(c2, u2) + 0.08);
   });
 
-  it('is chosen by model.embedding: local-v2 and refuses other sizes', async () => {
+  it('is chosen by model.embedding: local-v2 (and local, the default) and refuses other sizes', async () => {
     const p = await createProvider({ embedding: 'local-v2' });
     expect(p.model).toBe('local-v2');
     expect(p.dims).toBe(1024);
     await expect(createProvider({ embedding: 'local-v2', dimensions: 512 })).rejects.toBeInstanceOf(UsageError);
-    expect((await createProvider({ embedding: 'local' })).model).toBe('local-v1');
+    expect((await createProvider({ embedding: 'local' })).model).toBe('local-v2');
   });
 });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { countTokens } from 'gpt-tokenizer/encoding/cl100k_base';
 import { describe, expect, it } from 'vitest';
 import { InterruptedError } from '../../src/errors.js';
-import { createLocalProvider, estimateTokens, LOCAL_MODEL } from '../../src/embed/local.js';
+import { createLocalProvider, estimateTokens, LOCAL_V1_MODEL } from '../../src/embed/local.js';
 
 const provider = createLocalProvider();
 
@@ -22,7 +22,7 @@ const sha = (v: Float32Array): string => createHash('sha256').update(Buffer.from
 
 describe('local-v1', () => {
   it('is named and sized as the cache expects', () => {
-    expect(provider.model).toBe(LOCAL_MODEL);
+    expect(provider.model).toBe(LOCAL_V1_MODEL);
     expect(provider.model).toBe('local-v1');
     expect(provider.dims).toBe(512);
     expect(provider.usdPerMillionTokens).toBe(0);

@@ -15,6 +15,7 @@ describe('the provider registry', () => {
   it.each([
     ['local', 'local'],
     ['local-v1', 'local'],
+    ['local-v2', 'local'],
     ['text-embedding-3-large', 'openai'],
     ['text-embedding-3-small', 'openai'],
     ['text-embedding-ada-002', 'openai'],
@@ -39,7 +40,7 @@ describe('the provider registry', () => {
   });
 
   it('knows sizes and prices without asking anyone, for dry runs', () => {
-    expect(knownModel(' local ')).toEqual({ dims: 512, usdPerMillionTokens: 0, maxInputTokens: 8192, shortenable: false });
+    expect(knownModel(' local ')).toEqual({ dims: 1024, usdPerMillionTokens: 0, maxInputTokens: 8192, shortenable: false });
     for (const [name, facts] of Object.entries(KNOWN_OPENAI_MODELS)) expect(knownModel(name)).toEqual(facts);
     expect(knownModel('nomic-embed-text')).toBeUndefined();
     expect(knownModel('')).toBeUndefined();

@@ -4,7 +4,7 @@ import { toJsonShape } from '../../src/format/index.js';
 import type { SearchResult } from '../../src/search/types.js';
 import { FIXTURE, render, result } from './support.js';
 
-// shared/DESIGN.md, in its order; `uncommitted` is the one addition.
+// shared/DESIGN.md, in its order; `uncommitted` and `scores` are the additions.
 const RESULT_KEYS = [
   'path',
   'start_line',
@@ -16,6 +16,7 @@ const RESULT_KEYS = [
   'content',
   'commit',
   'uncommitted',
+  'scores',
 ];
 
 describe('json format', () => {
@@ -56,7 +57,10 @@ describe('json format', () => {
         message: 'Fix "remember me" cookie expiry when the session store is unavailable during login',
       },
       uncommitted: false,
+      scores: { vector: 0.901234, text: 12.5 },
     });
+    // Each ranker's score only when that ranker found the result.
+    expect(results.map((r) => r.scores)).toEqual([{ vector: 0.901234, text: 12.5 }, { text: 1.25 }, { vector: 0.41 }]);
     expect(Object.keys((results[0]?.commit ?? {}) as object)).toEqual(['sha', 'author', 'date', 'message']);
     expect(results[2]).toMatchObject({ commit: null, uncommitted: true, is_head: true });
   });

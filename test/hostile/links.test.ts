@@ -12,7 +12,7 @@ import { track } from '../helpers/cleanup.js';
 import { filesUnder } from '../helpers/files.js';
 
 const FAN = 'ab';
-const VICTIM_CACHE_FILE = `embeddings/local-v1/${FAN}/${'ab'.repeat(20)}.safetensors.zst`;
+const VICTIM_CACHE_FILE = `embeddings/local-v2/${FAN}/${'ab'.repeat(20)}.safetensors.zst`;
 
 /** Another project's `.gitctx`, beside the clone, as a victim of the link. */
 function plantVictim(parent: string): string {
@@ -37,8 +37,8 @@ const LINKS = {
   '.gitctx': '../victim',
   '.gitctx/db': '../../victim/db',
   '.gitctx/embeddings': '../../victim/embeddings',
-  '.gitctx/embeddings/local-v1': '../../../victim/embeddings/local-v1',
-  [`.gitctx/embeddings/local-v1/${FAN}`]: `../../../../victim/embeddings/local-v1/${FAN}`,
+  '.gitctx/embeddings/local-v2': '../../../victim/embeddings/local-v2',
+  [`.gitctx/embeddings/local-v2/${FAN}`]: `../../../../victim/embeddings/local-v2/${FAN}`,
 } as const;
 
 /** A repository that commits `link` as a symbolic link, cloned; the victim sits beside the clone. */

@@ -13,7 +13,7 @@ import type { TestRepo } from '../helpers/git-repo.js';
 import { track } from '../helpers/cleanup.js';
 
 const cacheFile = (repo: TestRepo, sha: string) =>
-  join(repo.dir, '.gitctx', 'embeddings', 'local-v1', sha.slice(0, 2), `${sha}.safetensors.zst`);
+  join(repo.dir, '.gitctx', 'embeddings', 'local-v2', sha.slice(0, 2), `${sha}.safetensors.zst`);
 
 const version = (n: number) => `export function price(quantity: number): number {\n  return quantity * ${n};\n}\n`;
 
@@ -65,7 +65,7 @@ describe('cache prune and the stash', () => {
     const result = await runCli(['cache', 'prune', '--json'], { cwd: repo.dir });
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as { files: number; removed: { path: string }[] };
-    expect(report.removed.map((r) => r.path)).toEqual([`.gitctx/embeddings/local-v1/${scratch.slice(0, 2)}/${scratch}.safetensors.zst`]);
+    expect(report.removed.map((r) => r.path)).toEqual([`.gitctx/embeddings/local-v2/${scratch.slice(0, 2)}/${scratch}.safetensors.zst`]);
     for (const [what, sha] of Object.entries(stashed)) expect(existsSync(cacheFile(repo, sha)), what).toBe(true);
     expect(existsSync(cacheFile(repo, hash(version(1))))).toBe(true);
 

@@ -21,10 +21,10 @@ async function indexedSource(): Promise<{ source: TestRepo; cacheFile: string }>
   const source = track(makeRepo({ files: FILES }));
   const indexed = await runCli(['index', '-q'], { cwd: source.dir });
   expect(indexed.code).toBe(0);
-  const modelDir = join(source.dir, '.gitctx', 'embeddings', 'local-v1');
+  const modelDir = join(source.dir, '.gitctx', 'embeddings', 'local-v2');
   const fan = readdirSync(modelDir)[0]!;
   const file = readdirSync(join(modelDir, fan))[0]!;
-  return { source, cacheFile: `.gitctx/embeddings/local-v1/${fan}/${file}` };
+  return { source, cacheFile: `.gitctx/embeddings/local-v2/${fan}/${file}` };
 }
 
 /** Replaces `path` in the source with a file (or a directory holding one), commits it and clones. */
@@ -49,7 +49,7 @@ describe('the wrong kind of file under .gitctx', () => {
   const cases: { name: string; path: (cacheFile: string) => string; kind: 'file' | 'directory' }[] = [
     { name: 'a directory where a cache file belongs', path: (f) => f, kind: 'directory' },
     { name: 'a file at .gitctx/embeddings', path: () => '.gitctx/embeddings', kind: 'file' },
-    { name: 'a file at the model directory', path: () => '.gitctx/embeddings/local-v1', kind: 'file' },
+    { name: 'a file at the model directory', path: () => '.gitctx/embeddings/local-v2', kind: 'file' },
     { name: 'a file at a fan-out directory', path: (f) => dirname(f), kind: 'file' },
   ];
   it.each(cases)('$name: one warning naming it, the run succeeds and search answers', async ({ path, kind }) => {

@@ -89,7 +89,7 @@ describe('gitctx index with the local provider', () => {
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({
       indexed_commit: repo.head(),
-      model: 'local-v1',
+      model: 'local-v2',
       files: 3,
       chunks: summary.chunks,
       stale: false,

@@ -115,7 +115,7 @@ describe('gitctx mcp', () => {
     expect(result.text).toContain('export function maskApiKey');
 
     const json = searchOutputSchema.parse(result.structuredContent);
-    expect(json).toMatchObject({ query: 'mask the API key before logging it', mode: 'hybrid', model: 'local-v1', stale: false });
+    expect(json).toMatchObject({ query: 'mask the API key before logging it', mode: 'hybrid', model: 'local-v2', stale: false });
     expect(json.results.length).toBeGreaterThan(0);
     expect(json.results.length).toBeLessThanOrEqual(10);
     expect(json.results[0]).toMatchObject({
@@ -155,7 +155,7 @@ describe('gitctx mcp', () => {
 
   it('reports status after indexing', async () => {
     const report = statusOutputSchema.parse((await call(mcp.client, 'status')).structuredContent);
-    expect(report).toMatchObject({ indexed_commit: repo.head(), model: 'local-v1', files: 4, stale: false });
+    expect(report).toMatchObject({ indexed_commit: repo.head(), model: 'local-v2', files: 4, stale: false });
     expect(report.chunks).toBeGreaterThanOrEqual(4);
   });
 

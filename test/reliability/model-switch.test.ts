@@ -46,8 +46,8 @@ describe('an index run with a new model', () => {
     expect((JSON.parse(search.stdout) as { model: string; results: unknown[] }).results.length).toBeGreaterThan(0);
     const status = await run(['status', '--json']);
     expect(status.code, status.stderr).toBe(0);
-    expect(JSON.parse(status.stdout)).toMatchObject({ model: 'local-v1', files: 6 });
-    expect(readMeta(repo)?.model).toBe('local-v1');
+    expect(JSON.parse(status.stdout)).toMatchObject({ model: 'local-v2', files: 6 });
+    expect(readMeta(repo)?.model).toBe('local-v2');
   }
 
   it('that fails (API unreachable, exit 5) leaves the old index answering, and status names the old model', async () => {

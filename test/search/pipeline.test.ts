@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EmbeddingProvider } from '../../src/embed/index.js';
 import { NoIndexError, UsageError } from '../../src/errors.js';
-import { RRF_K } from '../../src/search/fusion.js';
+import { hybridScore, saturatedBm25 } from '../../src/search/fusion.js';
 import { CANDIDATE_POOL, Searcher, type SearchOptions } from '../../src/search/search.js';
 import { MemoryVectorStore, memoryChunk, type MemoryChunk } from '../helpers/memory-vector-store.js';
 
@@ -62,23 +62,65 @@ describe('the search pipeline over a VectorStore', () => {
   it('text mode: term matches only, no query embedded', async () => {
     const { provider, calls } = fakeProvider(vectors);
     const response = await new Searcher(new MemoryVectorStore(chunks), provider).search(search({ query: QUERY, mode: 'text' }));
-    expect(response.results.map((r) => [r.path, r.score])).toEqual([
-      ['src/words.py', 3],
-      ['src/both.ts', 2],
+    // score: the saturated BM25; scores.text: BM25 as the store returned it.
+    expect(response.results.map((r) => [r.path, r.score, r.scores])).toEqual([
+      ['src/words.py', saturatedBm25(3), { text: 3 }],
+      ['src/both.ts', saturatedBm25(2), { text: 2 }],
     ]);
     expect(calls).toEqual([]);
   });
 
-  it('hybrid: reciprocal rank fusion of both lists, 1 for first in both', async () => {
+  it('hybrid: each chunk scored on its own from the cosine and the saturated BM25, with both rankers\' scores', async () => {
     const { provider } = fakeProvider(vectors);
     const response = await new Searcher(new MemoryVectorStore(chunks), provider).search(search({ query: QUERY }));
     // vector: vector.ts, both.ts; text: words.py, both.ts.
-    const best = 2 / (RRF_K + 1);
+    const bothCosine = 0.9 / Math.hypot(0.9, 0.1);
     expect(response.results.map((r) => r.path)).toEqual(['src/both.ts', 'src/vector.ts', 'src/words.py']);
-    expect(response.results[0]?.score).toBeCloseTo((2 / (RRF_K + 2)) / best, 12);
-    expect(response.results[1]?.score).toBeCloseTo(1 / (RRF_K + 1) / best, 12);
-    // Equal fused scores keep the vector list's order (fusion is stable over its input order).
-    expect(response.results[2]?.score).toBe(response.results[1]?.score);
+    expect(response.results.map((r) => r.scores)).toEqual([
+      { vector: expect.closeTo(bothCosine, 6), text: 2 },
+      { vector: expect.closeTo(1, 6) },
+      { text: 3 },
+    ]);
+    expect(response.results[0]?.score).toBeCloseTo(hybridScore({ vector: bothCosine, text: 2 }), 6);
+    expect(response.results[1]?.score).toBeCloseTo(hybridScore({ vector: 1 }), 6);
+    expect(response.results[2]?.score).toBeCloseTo(hybridScore({ text: 3 }), 6);
+  });
+
+  it.each([
+    ['vector', -1, 1],
+    ['text', 0, 1],
+    ['hybrid', 0, 1],
+  ] as const)('%s mode: every score is in [%i, %i], and each ranker\'s own is there only when it returned the chunk', async (mode, low, high) => {
+    const { provider } = fakeProvider(vectors);
+    const response = await new Searcher(new MemoryVectorStore(chunks), provider).search(search({ query: QUERY, mode, minScore: mode === 'vector' ? -1 : undefined }));
+    expect(response.results.length).toBeGreaterThan(0);
+    for (const r of response.results) {
+      expect(r.score).toBeGreaterThanOrEqual(low);
+      expect(r.score).toBeLessThanOrEqual(high);
+      if (mode === 'vector') expect(Object.keys(r.scores)).toEqual(['vector']);
+      if (mode === 'text') expect(Object.keys(r.scores)).toEqual(['text']);
+      if (r.scores.vector !== undefined) expect(Math.abs(r.scores.vector)).toBeLessThanOrEqual(1 + 1e-6);
+      if (r.scores.text !== undefined) expect(r.scores.text).toBeGreaterThan(0);
+    }
+  });
+
+  it('--min-score compares with the mode\'s documented score: hybrid and saturated BM25 in [0, 1]', async () => {
+    const { provider } = fakeProvider(vectors);
+    const searcher = new Searcher(new MemoryVectorStore(chunks), provider);
+    const hybrid = await searcher.search(search({ query: QUERY, minScore: 0.5 }));
+    expect(hybrid.results.map((r) => r.path)).toEqual(['src/both.ts', 'src/vector.ts']);
+    const text = await searcher.search(search({ query: QUERY, mode: 'text', minScore: saturatedBm25(2.5) }));
+    expect(text.results.map((r) => r.path)).toEqual(['src/words.py']);
+    expect((await searcher.search(search({ query: QUERY, minScore: 0.9 }))).results).toEqual([]);
+  });
+
+  it('a question nothing answers scores below one that matches', async () => {
+    const { provider } = fakeProvider({ ...vectors, 'send email over smtp': v(0.1, 0.15, -1) });
+    const searcher = new Searcher(new MemoryVectorStore(chunks), provider);
+    const match = (await searcher.search(search({ query: QUERY }))).results[0]?.score ?? 0;
+    const none = (await searcher.search(search({ query: 'send email over smtp' }))).results[0]?.score ?? 0;
+    expect(match).toBeGreaterThan(0.5);
+    expect(none).toBeLessThan(match / 2);
   });
 
   it('groups one blob seen at several paths once, the HEAD copy first, and merges overlapping chunks', async () => {

@@ -94,9 +94,9 @@ describe('gitctx search', () => {
     const result = await search(['retry with exponential backoff', '--format', 'json', '-n', '2']);
     const doc = JSON.parse(result.stdout);
     expect(Object.keys(doc)).toEqual(['query', 'mode', 'model', 'results', 'stale']);
-    expect(doc).toMatchObject({ query: 'retry with exponential backoff', mode: 'hybrid', model: 'local-v1', stale: false });
+    expect(doc).toMatchObject({ query: 'retry with exponential backoff', mode: 'hybrid', model: 'local-v2', stale: false });
     const [first] = doc.results;
-    expect(Object.keys(first)).toEqual(expect.arrayContaining(['path', 'start_line', 'end_line', 'score', 'language', 'blob_sha', 'is_head', 'content', 'commit']));
+    expect(Object.keys(first)).toEqual(expect.arrayContaining(['path', 'start_line', 'end_line', 'score', 'language', 'blob_sha', 'is_head', 'content', 'commit', 'scores']));
     expect(first).toMatchObject({ path: 'src/net/retry.go', language: 'go', is_head: true, start_line: 1, end_line: 15 });
     expect(first.commit).toMatchObject({ author: 'Test Author', date: '2024-01-01T00:00:00+00:00', message: 'Add masking, config parsing and retries' });
     expect(first.content).toContain('func RetryWithBackoff');
@@ -109,9 +109,37 @@ describe('gitctx search', () => {
     expect(doc.mode).toBe(mode);
     expect(doc.results[0].path).toBe('src/net/retry.go');
     for (const r of doc.results) {
-      if (mode === 'vector') expect(Math.abs(r.score)).toBeLessThanOrEqual(1);
-      if (mode === 'hybrid') expect(r.score).toBeGreaterThan(0);
+      if (mode === 'vector') {
+        expect(Math.abs(r.score)).toBeLessThanOrEqual(1);
+        expect(r.scores).toEqual({ vector: r.score });
+      }
+      if (mode === 'text') {
+        expect(Object.keys(r.scores)).toEqual(['text']);
+        expect(r.score).toBeCloseTo(r.scores.text / (r.scores.text + 20), 12);
+      }
+      if (mode === 'hybrid') {
+        expect(r.score).toBeGreaterThan(0);
+        expect(r.score).toBeLessThanOrEqual(1);
+        expect(r.scores.vector ?? r.scores.text).toBeDefined();
+      }
     }
+  });
+
+  it('scores absolutely: a question the code does not answer scores below one it does, and --min-score cuts on that scale', async () => {
+    const json = async (args: string[]) => JSON.parse((await search([...args, '--format', 'json'])).stdout) as { results: { path: string; score: number; scores: { vector?: number; text?: number } }[] };
+    const answered = 'retry with exponential backoff';
+    const unanswered = 'render a 3D scene with WebGL shaders';
+    const real = await json([answered]);
+    const none = await json([unanswered]);
+    const top = (doc: typeof real) => doc.results[0]?.score ?? 0;
+    expect(real.results[0]).toMatchObject({ path: 'src/net/retry.go', scores: { vector: expect.any(Number), text: expect.any(Number) } });
+    expect(top(none)).toBeLessThan(top(real) * 0.75);
+
+    const cut = (top(real) + top(none)) / 2;
+    const kept = await json([answered, '--min-score', String(cut)]);
+    expect(kept.results[0]?.path).toBe('src/net/retry.go');
+    expect(kept.results.every((r) => r.score >= cut)).toBe(true);
+    expect((await json([unanswered, '--min-score', String(cut)])).results).toEqual([]);
   });
 
   it('-n cuts one fixed ranking: -n 2 is a prefix of -n 20 for several queries', async () => {

@@ -121,7 +121,7 @@ chunker, temp files, models that cannot be checked here) do not fail the check.
 
 --reembed works for local-v1 and for the configured model (model.embedding); for an
 API model it costs tokens. A file fails when any chunk's fresh vector has cosine
-below 0.999 to the stored one (local-v1, which is deterministic) or below 0.99
+below 0.999 to the stored one (local models, which are deterministic) or below 0.99
 (API models, whose answers vary slightly from call to call).
 
 --repair rewrites each bad file of a blob in the repository, as \`gitctx index\` would:

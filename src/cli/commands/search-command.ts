@@ -15,7 +15,7 @@ interface SearchFlags {
 /** Options that override a `search.*` setting for this run; checked by the settings schema. */
 export const SEARCH_SETTING_FLAGS: readonly SettingFlag[] = [
   { flags: '-n, --limit <n>', key: 'search.limit', help: `how many results, 1 to ${MAX_RESULTS}` },
-  { flags: '--min-score <score>', key: 'search.min_score', help: 'drop results scoring below this (vector: cosine in [-1, 1]; text: BM25; hybrid: fused, 0 to 1)' },
+  { flags: '--min-score <score>', key: 'search.min_score', help: 'drop results whose score is below this (hybrid: 0 to 1; vector: the cosine, -1 to 1; text: BM25 saturated to 0 to 1)' },
   { flags: '--format <format>', key: 'search.format', help: 'output format', choices: FORMATS },
   { flags: '--mode <mode>', key: 'search.mode', help: 'ranking', choices: SEARCH_MODES },
 ];
@@ -34,9 +34,16 @@ export function searchCommand(): Command {
     .addHelpText(
       'after',
       `
+Scores do not depend on the other results, so a question nothing answers scores low:
+  hybrid  0.8 × cosine (below 0 counts as 0) + 0.2 × bm25 / (bm25 + 20), 0 to 1
+  vector  the cosine similarity of the question and the chunk, -1 to 1
+  text    the BM25 score saturated as bm25 / (bm25 + 20), 0 to 1
+--format json also gives each ranker's own: "scores": {"vector": cosine, "text": BM25}.
+
 Examples:
   gitctx search "where are API keys masked before printing"
   gitctx search parseConfig --mode text -n 5
+  gitctx search "how are retries spaced out" --min-score 0.3
   gitctx search "retry with backoff" --path 'src/**' --lang typescript
   echo "how is the cache file validated" | gitctx search --format mcp
   gitctx search "error handling" --format json | jq '.results[].path'`,
