@@ -7,6 +7,7 @@
 import * as lancedb from '@lancedb/lancedb';
 import type { Connection } from '@lancedb/lancedb';
 import { AuthError, GitctxError, ProviderUnreachableError } from '../errors.js';
+import { redactSecrets } from '../embed/mask.js';
 import { isRemote, remoteMessage } from './location.js';
 import type { IndexLocation, RemoteIndex } from './location.js';
 
@@ -23,19 +24,25 @@ export async function connectTo(location: IndexLocation): Promise<Connection> {
   return remoteCall(location, 'connecting to', () => lancedb.connect(location.uri, { storageOptions: { ...location.storageOptions } }, session));
 }
 
-const REFUSED_CREDENTIALS = /\b(?:401|403)\b|Forbidden|AccessDenied|InvalidAccessKeyId|SignatureDoesNotMatch|ExpiredToken|Unauthorized|credential/i;
-const UNREACHABLE = /ConnectError|Connection refused|connection reset|dns error|timed out|TimedOut|Connect,|NoSuchBucket/i;
+const REFUSED_CREDENTIALS = /\b(?:401|403)\b|Forbidden|AccessDenied|InvalidAccessKeyId|SignatureDoesNotMatch|ExpiredToken|Unauthorized/i;
+const UNREACHABLE = /Connection refused|connection reset|dns error|timed out|TimedOut|ConnectError|NoSuchBucket/i;
 
 /** The typed error for a failed call to object storage; anything unrecognised keeps exit 1, its text scrubbed. */
 export function remoteError(location: RemoteIndex, doing: string, err: unknown): Error {
   if (err instanceof GitctxError) return err;
-  const message = `${doing} the index at ${location.uri}: ${remoteMessage(location, err)}`;
-  if (REFUSED_CREDENTIALS.test(message)) {
-    return new AuthError(`${message} (object-storage credentials come from AWS_*, GOOGLE_* or AZURE_* variables, or index.storage_options in your user file)`);
+  // Told apart on the whole native text (the cause sits deep in it); shown as one bounded line.
+  const full = redactSecrets(err instanceof Error ? err.message : String(err), location.secrets);
+  const what = `${doing} the index at ${location.uri}`;
+  const refused = REFUSED_CREDENTIALS.exec(full);
+  if (refused !== null) {
+    return new AuthError(
+      `${what}: credentials refused (${refused[0]}); they come from AWS_*, GOOGLE_* or AZURE_* variables, or index.storage_options in your user file`,
+    );
   }
-  if (UNREACHABLE.test(message)) return new ProviderUnreachableError(message);
+  const unreachable = UNREACHABLE.exec(full);
+  if (unreachable !== null) return new ProviderUnreachableError(`${what}: object storage unreachable (${unreachable[0]}); check aws_endpoint and the network`);
   // No `cause`: it would carry the unscrubbed text to anyone who prints the chain.
-  return new Error(message);
+  return new Error(`${what}: ${remoteMessage(location, err)}`);
 }
 
 /** Runs one call to a remote database, its failure turned into remoteError. */
