@@ -39,7 +39,6 @@ export const SETTING_DOCS: Readonly<Record<SettingName, SettingDoc>> = {
   },
   'index.storage_options': {
     text: 'name=value options for reaching index.db_uri (aws_endpoint, aws_region, ...); credentials (names with key, secret, token...) only in the user file or environment (AWS_*, GOOGLE_*, AZURE_*), shown masked.',
-    example: ['aws_region=us-east-1'],
   },
   'cache.encoding': { text: 'How vectors are stored in .gitctx/embeddings: f32 and f32-shuffle are lossless, f16 halves the size.' },
   'search.limit': { text: 'Results per search (-n).' },
