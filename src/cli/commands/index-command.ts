@@ -39,7 +39,10 @@ Examples:
   gitctx index --dry-run           what would be embedded, and what it would cost
   gitctx index --worktree          include uncommitted changes
   gitctx index --history -y        every version reachable from index.refs, without asking
-  gitctx index --json | jq .cost_usd`,
+  gitctx index --json | jq .cost_usd
+
+With index.db_uri set (s3://, gs://, az://), the index is written there for every clone to search,
+one writer at a time: a second writer exits 9 naming the one that holds the lease.`,
     )
     .action(async (flags: IndexFlags) => runIndexCommand(flags));
 }
