@@ -6,7 +6,7 @@
  * repository's committed file may name only the options in REPO_STORAGE_OPTIONS, which say where the
  * storage is, never who may use it. Pure.
  */
-import { maskSecret } from '../embed/mask.js';
+import { displayUrl, maskSecret, urlSecrets } from '../embed/mask.js';
 import { UsageError } from '../errors.js';
 import type { RemoteIndex } from '../store/location.js';
 import type { Settings } from './schema.js';
@@ -55,7 +55,9 @@ export function maskStorageOptions(items: readonly unknown[]): unknown[] {
   return items.map((item) => {
     if (typeof item !== 'string') return item;
     const [name, value] = splitOption(item);
-    return isSecretStorageOption(name) ? `${name}=${maskSecret(value)}` : item;
+    if (isSecretStorageOption(name)) return `${name}=${maskSecret(value)}`;
+    // An endpoint may carry a user and password (`http://user:pass@host`): shown without them.
+    return /^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(value) ? `${name}=${displayUrl(value)}` : item;
   });
 }
 
@@ -82,8 +84,7 @@ export function storageSecrets(items: readonly unknown[], env: NodeJS.ProcessEnv
   const fromOptions = items
     .filter((item): item is string => typeof item === 'string')
     .map(splitOption)
-    .filter(([name]) => isSecretStorageOption(name))
-    .map(([, value]) => value);
+    .flatMap(([name, value]) => (isSecretStorageOption(name) ? [value] : urlSecrets(value)));
   const fromEnv = Object.entries(env)
     .filter(([name, value]) => SECRET_ENV.test(name) && value !== undefined && value !== '')
     .map(([, value]) => value as string);
