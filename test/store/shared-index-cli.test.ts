@@ -1,8 +1,8 @@
 /**
  * A shared index end to end, through the real binary: one clone indexes into an S3 bucket
  * (`index.db_uri`, a server on 127.0.0.1), a second clone with no `.gitctx/db` searches it
- * and gets the answers a local index gives, with the same freshness reporting, without
- * writing a byte there; a second writer is refused; credentials are never printed.
+ * (CLI and MCP) and gets the answers a local index gives, with the same freshness reporting,
+ * without writing a byte there; a second writer is refused; credentials are never printed.
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,6 +45,15 @@ function twoClones(): { ci: TestRepo; dev: TestRepo } {
   return { ci: track(cloneRepo(origin)), dev: track(cloneRepo(origin)) };
 }
 
+/** An MCP session that initializes and asks the search tool one question. */
+const MCP_SEARCH = [
+  { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'shared-index', version: '0' } } },
+  { jsonrpc: '2.0', method: 'notifications/initialized' },
+  { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'search', arguments: { query: 'parse config' } } },
+]
+  .map((m) => `${JSON.stringify(m)}\n`)
+  .join('');
+
 const cli = (repo: TestRepo, args: string[], env: Record<string, string>) => runCli(args, { cwd: repo.dir, env });
 const resultsOf = (stdout: string) => (JSON.parse(stdout) as { results: unknown[] }).results;
 
@@ -66,6 +75,8 @@ describe('an index shared through object storage', () => {
     expect(JSON.parse(shared.stdout)).toMatchObject({ stale: false });
     const status = await cli(dev, ['status', '--json'], env);
     expect(JSON.parse(status.stdout)).toMatchObject({ files: 4, stale: false, db_uri: `s3://${s3.bucket}/answers` });
+    const mcp = await runCli(['mcp'], { cwd: dev.dir, env, input: MCP_SEARCH });
+    expect(mcp.stdout).toContain('src/config.ts');
     // Read-only: nothing in the bucket changed, and no request but reads was made.
     expect(filesUnder(s3.dir).map((f) => [f, statSync(f).mtimeMs])).toEqual(before);
     expect(s3.requests.slice(requestsBefore).filter((r) => !r.startsWith('GET ') && !r.startsWith('HEAD '))).toEqual([]);
@@ -115,7 +126,7 @@ describe('an index shared through object storage', () => {
     for (const out of [list.stdout, list.stderr, get.stdout, get.stderr]) expect(out).not.toContain(S3_SECRET_ACCESS_KEY);
 
     const unreachable = { ...sharedEnv('secrets', await refusedUrl()), GITCTX_INDEX__STORAGE_OPTIONS: `aws_endpoint=${await refusedUrl()},allow_http=true,aws_region=us-east-1,client_max_retries=0,aws_secret_access_key=${S3_SECRET_ACCESS_KEY}` };
-    for (const args of [['index'], ['search', 'x'], ['status']]) {
+    for (const args of [['index'], ['status']]) {
       const failed = await cli(dev, args, unreachable);
       expect(failed.code).toBe(5);
       expect(failed.stderr).toContain('the index at s3://');
