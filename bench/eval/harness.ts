@@ -22,7 +22,14 @@ export interface EvalQuestion {
 }
 
 export interface EvalSet {
-  corpus: { package: string; version: string; source: string; include: string[] };
+  corpus: {
+    package: string;
+    version: string;
+    source: string;
+    include: string[];
+    /** Set when the corpus comes from a Debian package fetched at bench time instead of node_modules. */
+    debian?: { package: string; version: string; root: string };
+  };
   questions: EvalQuestion[];
 }
 
@@ -92,8 +99,14 @@ export function projectRoot(): string {
   }
 }
 
-/** `questions.json` (ajv, the set the local model was tuned on) or `holdout-questions.json` (yaml, never tuned on). */
-export function loadEvalSet(name: 'questions' | 'holdout-questions' = 'questions'): EvalSet {
+export type EvalSetName = 'questions' | 'holdout-questions' | 'click-holdout-questions' | 'cobra-holdout-questions';
+
+/**
+ * `questions.json` (ajv, the set the local model was tuned on), `holdout-questions.json`
+ * (yaml), `click-holdout-questions.json` (click, Python) or `cobra-holdout-questions.json`
+ * (cobra, Go); the holdouts are never tuned on.
+ */
+export function loadEvalSet(name: EvalSetName = 'questions'): EvalSet {
   const file = join(projectRoot(), 'bench', 'eval', `${name}.json`);
   return JSON.parse(readFileSync(file, 'utf8')) as EvalSet;
 }
@@ -127,13 +140,17 @@ function git(cwd: string, args: string[]): string {
 }
 
 /**
- * Copies the eval corpus out of node_modules into a fresh git repository and
- * reads back the committed files (the same view the indexer will have).
+ * Copies the eval corpus out of node_modules (or out of `root`, an unpacked
+ * package that holds the corpus folder) into a fresh git repository and reads
+ * back the committed files (the same view the indexer will have).
  */
-export function buildEvalRepo(set: EvalSet): EvalRepo {
+export function buildEvalRepo(set: EvalSet, root?: string): EvalRepo {
   const { corpus } = set;
-  const pkgDir = join(projectRoot(), 'node_modules', corpus.package);
-  const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { version: string };
+  const pkgDir = root ?? join(projectRoot(), 'node_modules', corpus.package);
+  const pkg =
+    root === undefined
+      ? (JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { version: string })
+      : { version: corpus.version };
   if (pkg.version !== corpus.version) {
     process.stderr.write(
       `warning: eval corpus is ${corpus.package}@${pkg.version}, questions were written for ${corpus.version}\n`,
@@ -204,7 +221,7 @@ export function vectorRetriever(
   };
 }
 
-function summarize(results: readonly QuestionResult[]): Metrics {
+export function summarize(results: readonly QuestionResult[]): Metrics {
   const n = results.length;
   const mean = (f: (r: QuestionResult) => number): number => (n === 0 ? 0 : results.reduce((s, r) => s + f(r), 0) / n);
   return {

@@ -1,4 +1,5 @@
-import { keyMayBeSent, loadSettings, remoteIndexOf, requireApprovedEndpoint } from '../config/index.js';
+import { join, resolve } from 'node:path';
+import { keyMayBeSent, loadSettings, remoteIndexOf, requireApprovedEndpoint, userConfigDir } from '../config/index.js';
 import type { ResolvedSettings } from '../config/index.js';
 import { createProvider } from '../embed/index.js';
 import type { EmbeddingProvider } from '../embed/index.js';
@@ -52,6 +53,8 @@ export async function providerFor(context: RepoContext, options: { dryRun?: { di
     ...(api_keys.openai !== undefined && sendKey ? { apiKey: api_keys.openai } : {}),
     ...(api_keys.openai !== undefined && !sendKey ? { keyWithheld: true } : {}),
     ...(options.dryRun ? { dryRun: options.dryRun } : {}),
+    ...(model.path !== undefined ? { modelPath: resolve(model.path) } : {}),
+    modelsDir: join(userConfigDir(), 'models'),
     maxRetries: model.max_retries,
     timeoutMs: model.timeout_ms,
   });

@@ -130,6 +130,6 @@ export async function requireApprovedEndpoint(
   const cwd = await realpath(options.cwd ?? process.cwd()).catch(() => options.cwd ?? process.cwd());
   const why = approval === undefined ? 'which you have not approved' : 'changed since you approved this repository';
   throw new EndpointNotApprovedError(
-    `.gitctx/config.yml sends code and queries to ${describeRequest(request)}, ${why}: run ${approveCommand(key, cwd)} to approve it`,
+    `.gitctx/config.yml ${request.action ?? 'sends code and queries to'} ${describeRequest(request)}, ${why}: run ${approveCommand(key, cwd)} to approve it`,
   );
 }

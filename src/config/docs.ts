@@ -18,7 +18,7 @@ export interface SettingDoc {
  */
 export const SETTING_DOCS: Readonly<Record<SettingName, SettingDoc>> = {
   'model.embedding': {
-    text: 'Embedding model: local (offline, no key), local-v2 (offline, with a shipped token table), text-embedding-3-small, text-embedding-3-large, or any model base_url serves. An API model set in the repo file needs `gitctx config trust`.',
+    text: 'Embedding model: local (offline, no key), local-v2 (offline, with a shipped token table), an ONNX model run in process (jina-code-v2, bge-small-en-v1.5, all-minilm-l6-v2, hf:<org>/<name>[@revision]; needs onnxruntime-node), text-embedding-3-small, text-embedding-3-large, or any model base_url serves. An API model set in the repo file needs `gitctx config trust`.',
   },
   'model.base_url': {
     text: 'OpenAI-compatible endpoint (also $OPENAI_BASE_URL); unset means the OpenAI API. Set in the repo file, it needs `gitctx config trust` and never gets your key.',
@@ -27,6 +27,14 @@ export const SETTING_DOCS: Readonly<Record<SettingName, SettingDoc>> = {
   'model.dimensions': {
     text: 'Shorter vectors, for models that support it; unset means the model’s full size.',
     example: 1024,
+  },
+  'model.hub_url': {
+    text: 'Where ONNX model weights are downloaded from (also $HF_ENDPOINT); unset means https://huggingface.co. Set in the repo file, it needs `gitctx config trust` and never gets your token.',
+    example: 'https://hf-mirror.example.com',
+  },
+  'model.path': {
+    text: 'A local directory holding an ONNX model (model.onnx or onnx/model.onnx, tokenizer.json, config files), used fully offline; model.embedding then names the preset the files are, or onnx. User settings only.',
+    example: '/models/bge-small-en-v1.5',
   },
   'model.max_retries': { text: 'Retries of one API request (rate limits, 5xx, timeouts) before giving up with exit 5.' },
   'model.timeout_ms': { text: 'Time allowed for one API request, in milliseconds.' },
@@ -54,6 +62,10 @@ export const SETTING_DOCS: Readonly<Record<SettingName, SettingDoc>> = {
   'api_keys.openai': {
     text: 'OpenAI API key (also $OPENAI_API_KEY); user file only, always shown masked.',
     example: 'sk-...',
+  },
+  'api_keys.huggingface': {
+    text: 'Hugging Face token for gated or private models (also $HF_TOKEN); user file only, always shown masked, sent only to a hub you chose.',
+    example: 'hf_...',
   },
 };
 

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { displayUrl } from '../embed/mask.js';
 import { printable } from '../printable.js';
-import { isLocalModel } from '../embed/names.js';
+import { isLocalModel, localModelNamed } from '../embed/names.js';
 import type { ResolvedSettings, SettingSource } from './resolve.js';
 
 /**
@@ -21,7 +21,13 @@ export const ENDPOINT_SETTINGS: ReadonlyMap<string, (value: unknown) => boolean>
   ['model.base_url', () => true],
   // Choosing an API model sends code to an API; the built-in local models send nothing.
   ['model.embedding', (value: unknown) => typeof value === 'string' && !isLocalModel(value)],
+  // Where model weights come from: a hub a repository names could serve any weights, and learns which model is used.
+  ['model.hub_url', () => true],
 ]);
+
+/** The hub setting is approved on its own terms (hubRequest); the others decide where code goes. */
+const HUB_SETTING = 'model.hub_url';
+const API_SETTINGS = [...ENDPOINT_SETTINGS.keys()].filter((key) => key !== HUB_SETTING);
 
 const USER_SOURCES: ReadonlySet<SettingSource> = new Set(['user', 'env', 'flag']);
 
@@ -37,6 +43,8 @@ export interface EndpointRequest {
   model: string;
   /** Where the index would live, when the repository places it on object storage. */
   index?: string;
+  /** What the settings do with `endpoint`, for messages; unset: "sends code and queries to". */
+  action?: string;
 }
 
 /** `the OpenAI API` or the URL without its credentials. */
@@ -46,20 +54,46 @@ export function endpointName(baseUrl: string | undefined): string {
 
 /**
  * The endpoint request the repository's file makes in these settings, or undefined when that file
- * decides nothing about where data goes: the effective model is local (nothing is sent), the user
- * chose the endpoint themselves, or the file sets no endpoint-deciding value that applies.
+ * decides nothing about where data goes: the API endpoint (apiRequest) and the model hub
+ * (hubRequest), approved together, so one `gitctx config trust` covers both.
  */
 export function endpointRequest(resolved: ResolvedSettings): EndpointRequest | undefined {
+  const api = apiRequest(resolved);
+  const hub = hubRequest(resolved);
+  if (hub === undefined) return api;
+  const values = [...(api?.values ?? []), ['model.hub_url', hub] as const].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const hash = createHash('sha256').update(JSON.stringify(values)).digest('hex');
+  const from = `downloads model files from ${displayUrl(hub)}`;
+  if (api === undefined) return { values, hash, endpoint: displayUrl(hub), model: resolved.settings.model.embedding, action: 'downloads model files from' };
+  return { values, hash, endpoint: `${api.endpoint} and ${from}`, model: api.model };
+}
+
+/**
+ * The hub the repository's file names, when it decides where model files come from: the user set
+ * no hub of their own and the model is not one of the built-in ones (which download nothing).
+ */
+function hubRequest(resolved: ResolvedSettings): string | undefined {
+  if (resolved.sources.get(HUB_SETTING) !== 'repo') return undefined;
+  if (localModelNamed(resolved.settings.model.embedding) !== undefined) return undefined;
+  const value = resolved.repoValues.get(HUB_SETTING);
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Where the repository's file sends code and queries: undefined when the effective model is local
+ * (nothing is sent), the user chose the endpoint themselves, or the file sets no value that applies.
+ */
+function apiRequest(resolved: ResolvedSettings): EndpointRequest | undefined {
   const { model } = resolved.settings;
   if (isLocalModel(model.embedding)) return undefined;
   // The user named the endpoint: the repository only picks which of its models, not where data goes.
   if (USER_SOURCES.has(resolved.sources.get('model.base_url') ?? 'default')) return undefined;
   const decides = (key: string, value: unknown) => ENDPOINT_SETTINGS.get(key)?.(value) === true;
-  const applies = [...ENDPOINT_SETTINGS.keys()].some(
+  const applies = API_SETTINGS.some(
     (key) => resolved.sources.get(key) === 'repo' && decides(key, resolved.repoValues.get(key)),
   );
   if (!applies) return undefined;
-  const values = [...ENDPOINT_SETTINGS.keys()]
+  const values = [...API_SETTINGS]
     .sort()
     .filter((key) => resolved.repoValues.has(key) && decides(key, resolved.repoValues.get(key)))
     .map((key) => [key, String(resolved.repoValues.get(key))] as const);
@@ -75,6 +109,14 @@ export function endpointRequest(resolved: ResolvedSettings): EndpointRequest | u
 export function keyMayBeSent(resolved: ResolvedSettings): boolean {
   if (resolved.settings.model.base_url === undefined) return true;
   return USER_SOURCES.has(resolved.sources.get('model.base_url') ?? 'default');
+}
+
+/**
+ * Whether the user's hub token may go with requests to the hub: the default hub, or one the user
+ * named. Never to a hub a repository named, approved or not (as keyMayBeSent for the OpenAI key).
+ */
+export function hubTokenMayBeSent(resolved: ResolvedSettings): boolean {
+  return resolved.sources.get(HUB_SETTING) !== 'repo';
 }
 
 /**
@@ -121,5 +163,12 @@ export function approvalRequest(resolved: ResolvedSettings): EndpointRequest | u
   if (storage.length === 0) return model;
   const values = [...(model?.values ?? []), ...storage].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const hash = createHash('sha256').update(JSON.stringify(values)).digest('hex');
-  return { values, hash, endpoint: model?.endpoint ?? '', model: model?.model ?? '', index: indexName(resolved) };
+  return {
+    values,
+    hash,
+    endpoint: model?.endpoint ?? '',
+    model: model?.model ?? '',
+    ...(model?.action !== undefined ? { action: model.action } : {}),
+    index: indexName(resolved),
+  };
 }

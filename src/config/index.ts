@@ -5,7 +5,7 @@
  * `gitctx config` edits the two files in place (comments kept) and shows values with their source,
  * secrets masked.
  */
-export { settingsSchema, SETTING_KEYS, SECRET_KEYS, USER_ONLY_SECTIONS, MAX_FILE_BYTES_CEILING, findSettingKey } from './schema.js';
+export { settingsSchema, SETTING_KEYS, SECRET_KEYS, USER_ONLY_SECTIONS, USER_ONLY_KEYS, MAX_FILE_BYTES_CEILING, findSettingKey } from './schema.js';
 export type { Settings, SettingKey, SettingKind } from './schema.js';
 export { SETTING_DOCS, settingDoc } from './docs.js';
 export type { SettingDoc, SettingName } from './docs.js';
@@ -34,7 +34,7 @@ export { writeSettingsText, settingsFileExists } from './files.js';
 export { readSettingsText } from './load.js';
 export { shownValue, formatValue, formatSettingValue, settingEntries, fileEntries, formatSettingsTable } from './show.js';
 export type { SettingEntry, SettingOrigins } from './show.js';
-export { ENDPOINT_SETTINGS, approvalRequest, endpointRequest, endpointName, keyMayBeSent, describeRequest } from './endpoints.js';
+export { ENDPOINT_SETTINGS, approvalRequest, endpointRequest, endpointName, keyMayBeSent, hubTokenMayBeSent, describeRequest } from './endpoints.js';
 export type { EndpointRequest } from './endpoints.js';
 export { APPROVALS_FILE, approvalsPath, readApprovals, approve, revoke, requireApprovedEndpoint, approveCommand, EndpointNotApprovedError } from './approvals.js';
 export type { Approval } from './approvals.js';

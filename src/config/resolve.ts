@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { SECRET_KEYS, SETTING_KEYS, findSettingKey, settingsSchema, USER_ONLY_SECTIONS } from './schema.js';
+import { SECRET_KEYS, SETTING_KEYS, findSettingKey, settingsSchema, USER_ONLY_KEYS, USER_ONLY_SECTIONS } from './schema.js';
 import type { Settings, SettingKey } from './schema.js';
 import { displayUrl } from '../embed/mask.js';
 import { assertRepoStorageOptions, maskStorageOptions } from './storage.js';
@@ -109,7 +109,7 @@ const MAX_SHOWN_CHARS = 80;
 /** How a rejected value is quoted in an error: never a secret, always what the user typed. */
 function showRejected(key: string, value: unknown, raw: string | undefined): string {
   if (SECRET_KEYS.has(key) || USER_ONLY_SECTIONS.has(key.split('.')[0] ?? '')) return 'the given value';
-  if (key === 'model.base_url' && typeof (raw ?? value) === 'string') return JSON.stringify(displayUrl(String(raw ?? value)));
+  if ((key === 'model.base_url' || key === 'model.hub_url') && typeof (raw ?? value) === 'string') return JSON.stringify(displayUrl(String(raw ?? value)));
   if (key === 'index.storage_options') return Array.isArray(value) ? JSON.stringify(maskStorageOptions(value)) : 'the given value';
   const shown = JSON.stringify(raw ?? value) ?? String(value);
   // An error is one line a person reads: a pasted file or a huge list is cut, not echoed whole.
@@ -187,6 +187,11 @@ export function flattenSettingsDocument(doc: unknown, origin: string, source: Se
     if (typeof body !== 'object' || Array.isArray(body)) throw new UsageError(`${origin}: section "${section}" must be a mapping`);
     for (const [name, value] of Object.entries(body)) {
       const key = `${section}.${name}`;
+      if (source === 'repo' && USER_ONLY_KEYS.has(key)) {
+        throw new UsageError(
+          `${origin}: "${key}" is not allowed in the repo config, which is committed: remove it there and run \`gitctx config set --user ${key} VALUE\``,
+        );
+      }
       flat.set(key, validateSetting(key, value, origin));
       if (source === 'repo' && key === 'index.storage_options') assertRepoStorageOptions(flat.get(key) as unknown[], origin);
     }
@@ -198,6 +203,9 @@ export function flattenSettingsDocument(doc: unknown, origin: string, source: Se
 export const ENV_ALIASES: ReadonlyMap<string, string> = new Map([
   ['OPENAI_API_KEY', 'api_keys.openai'],
   ['OPENAI_BASE_URL', 'model.base_url'],
+  // The Hugging Face clients' own names for the hub and its token.
+  ['HF_ENDPOINT', 'model.hub_url'],
+  ['HF_TOKEN', 'api_keys.huggingface'],
 ]);
 
 /** `search.min_score` → `GITCTX_SEARCH__MIN_SCORE`. */
@@ -214,7 +222,7 @@ export function envVariableFor(key: string, env: NodeJS.ProcessEnv): string | un
   return undefined;
 }
 
-/** Environment variables: `GITCTX_<SECTION>__<KEY>`, plus the OpenAI client's own two. */
+/** Environment variables: `GITCTX_<SECTION>__<KEY>`, plus the OpenAI and Hugging Face clients' own (ENV_ALIASES). */
 export function settingsFromEnv(env: NodeJS.ProcessEnv): SettingsLayer {
   const values = new Map<string, unknown>();
   const names: string[] = [];

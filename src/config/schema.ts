@@ -35,6 +35,10 @@ export const settingsSchema = z
         max_retries: z.int().min(0).max(20).default(6),
         /** Time allowed for one API request. */
         timeout_ms: z.int().min(100).max(600_000).default(60_000),
+        /** Where model weights are downloaded from: a Hugging Face hub or a mirror of its file API. */
+        hub_url: z.url({ protocol: /^https?$/ }).optional(),
+        /** A local directory with an ONNX model's files: used instead of downloading them (user settings only). */
+        path: z.string().min(1).max(4096).optional(),
       })
       .strict()
       .prefault({}),
@@ -73,6 +77,7 @@ export const settingsSchema = z
     api_keys: z
       .object({
         openai: z.string().min(1).optional(),
+        huggingface: z.string().min(1).optional(),
       })
       .strict()
       .prefault({}),
@@ -82,10 +87,16 @@ export const settingsSchema = z
 export type Settings = z.infer<typeof settingsSchema>;
 
 /** Keys whose values are secrets: shown masked everywhere. */
-export const SECRET_KEYS: ReadonlySet<string> = new Set(['api_keys.openai']);
+export const SECRET_KEYS: ReadonlySet<string> = new Set(['api_keys.openai', 'api_keys.huggingface']);
 
 /** Keys that may only live in the user file, because the repo file is committed. */
 export const USER_ONLY_SECTIONS: ReadonlySet<string> = new Set(['api_keys']);
+
+/**
+ * Single keys that may only come from the user (user file, environment, flags): `model.path` makes
+ * gitctx load a model file from this machine, which a cloned repository must not choose.
+ */
+export const USER_ONLY_KEYS: ReadonlySet<string> = new Set(['model.path']);
 
 export type SettingKind = 'string' | 'number' | 'boolean' | 'list' | 'enum';
 

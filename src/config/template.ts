@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import { settingDoc } from './docs.js';
 import { describeAllowed } from './resolve.js';
-import { SETTING_KEYS, USER_ONLY_SECTIONS } from './schema.js';
+import { SETTING_KEYS, USER_ONLY_KEYS, USER_ONLY_SECTIONS } from './schema.js';
 
 export type SettingsScope = 'repo' | 'user';
 
@@ -42,7 +42,7 @@ export function configTemplate(scope: SettingsScope): string {
   let section: string | undefined;
   for (const def of SETTING_KEYS) {
     const [sectionName, name] = def.key.split('.') as [string, string];
-    if (scope === 'repo' && USER_ONLY_SECTIONS.has(sectionName)) continue;
+    if (scope === 'repo' && (USER_ONLY_SECTIONS.has(sectionName) || USER_ONLY_KEYS.has(def.key))) continue;
     if (sectionName !== section) {
       section = sectionName;
       lines.push('', `${sectionName}:`);

@@ -7,7 +7,10 @@
  * Model names in the cache: a local model's name (`local-v1`, `local-v2`); an API model's own name;
  * with `dimensions` shortening a known model, or set for an unknown one, the name gets
  * `@<dims>` (`text-embedding-3-large@256`), because shortened vectors are different vectors
- * and must never share a cache directory with full ones.
+ * and must never share a cache directory with full ones. An ONNX model's name carries the exact
+ * weights: `<preset>@<commit12>` (`bge-small-en-v1.5@5c38ec7c405e`), `hf:<org>/<name>@<commit12>`,
+ * or for `model.path`, `<name>@sha256:<16 hex>` over the model's files (onnx/model-files.ts),
+ * so vectors of two revisions never mix.
  *
  * A dry run plans only: no key is needed and nothing is sent, ever; sizes and prices come
  * from the providers' tables (an unknown model's size from `dimensions`, else from what
@@ -49,6 +52,16 @@ export interface ProviderOptions {
   /** Smaller requests than the OpenAI limits, for servers that cannot take 2,048 inputs at once. */
   batchLimits?: Partial<BatchLimits>;
   encodingFormat?: 'float' | 'base64';
+  /** `model.path`: a local directory holding an ONNX model's files; no download (ONNX models only). */
+  modelPath?: string;
+  /** `$GITCTX_HOME/models`: where ONNX models from the hub are kept. */
+  modelsDir?: string;
+  /** The hub (or a mirror) ONNX models are downloaded from; https://huggingface.co by default. */
+  hubUrl?: string;
+  /** Bytes of a model download done and total, for a progress line on stderr. */
+  onModelDownload?: (done: number, total: number, file: string) => void;
+  /** Worker threads for an ONNX model (default min(cores, 4)). */
+  onnxThreads?: number;
 }
 
 function checkDimensions(dimensions: number | undefined): void {
@@ -61,7 +74,13 @@ export async function createProvider(options: ProviderOptions): Promise<Embeddin
   const name = options.embedding.trim();
   checkDimensions(options.dimensions);
   if (name === '') throw new UsageError('model.embedding is empty: use local, text-embedding-3-large or text-embedding-3-small');
-  const provider = await providerEntryFor(name).create(name, options);
+  const entry = providerEntryFor(name);
+  if (options.modelPath !== undefined && entry.kind !== 'onnx') {
+    throw new UsageError(
+      `model.path is set, but model.embedding is ${JSON.stringify(name.slice(0, 80))}: set model.embedding to onnx (or the preset the files are) to use it, or unset model.path`,
+    );
+  }
+  const provider = await entry.create(name, options);
   return options.dryRun !== undefined && provider.inProcess !== true ? planOnly(provider) : provider;
 }
 

@@ -9,6 +9,7 @@
  * listing a provider here costs nothing to the commands that do not use it.
  */
 import { localProvider } from './providers/local.js';
+import { onnxProvider } from './providers/onnx.js';
 import { openAICompatibleProvider } from './providers/openai-compatible.js';
 import { openAIProvider } from './providers/openai.js';
 import type { ProviderOptions } from './factory.js';
@@ -42,7 +43,7 @@ export interface ProviderEntry {
 }
 
 /** In the order asked: the catch-all (any name a compatible server serves) comes last. */
-export const PROVIDERS: readonly ProviderEntry[] = Object.freeze([localProvider, openAIProvider, openAICompatibleProvider]);
+export const PROVIDERS: readonly ProviderEntry[] = Object.freeze([localProvider, openAIProvider, onnxProvider, openAICompatibleProvider]);
 
 /** The entry that builds `name` (trimmed, not empty). */
 export function providerEntryFor(name: string): ProviderEntry {

@@ -19,6 +19,11 @@ export interface EmbeddingProvider {
 }
 
 export interface EmbedOptions {
+  /**
+   * What the texts are: indexed chunks (the default) or a search query. Models trained with
+   * instruction prefixes (bge's "Represent this sentence…") embed the two differently.
+   */
+  inputType?: 'query' | 'document';
   /** Aborting stops new requests and cancels those in flight; `embed` then rejects with InterruptedError. */
   signal?: AbortSignal;
   /**

@@ -21,7 +21,8 @@ const BATCH_TEXTS = 4096;
 const BATCH_TOKENS = 1_000_000;
 
 export interface ApplyOptions {
-  store: IndexStore;
+  /** Absent: cache only (`index --shard`): vectors go to the cache, nothing to a database. */
+  store?: IndexStore;
   cache: Pick<EmbeddingCache, 'set'>;
   provider: EmbeddingProvider;
   identity: IndexIdentity;
@@ -37,6 +38,7 @@ export interface ApplyOptions {
 /** Applies the run plan, its blob plans taken up as they come. */
 export async function applyPlan(plan: RunPlan, blobs: AsyncIterable<BlobPlan>, options: ApplyOptions): Promise<void> {
   const { store, tally } = options;
+  if (store === undefined) return new Embedder(options).run(blobs);
   await store.removeFiles(plan.remove);
   await new Embedder(options).run(blobs);
   options.onProgress?.({ ...tally.progress(), phase: 'writing' });
@@ -80,7 +82,7 @@ class Embedder {
       if (this.queue.length >= BATCH_TEXTS || this.queueTokens >= BATCH_TOKENS) await this.flush();
     }
     await this.flush();
-    await this.ctx.store.flush();
+    await this.ctx.store?.flush();
   }
 
   /** Finishes a blob the cache covers at once; queues the chunks of any other. */
@@ -152,7 +154,7 @@ class Embedder {
       );
     }
     for (const { file, language } of add.files) {
-      await this.ctx.store.add(rowsOf(file, language, add.chunks, vectors, this.ctx.provider.model));
+      if (this.ctx.store) await this.ctx.store.add(rowsOf(file, language, add.chunks, vectors, this.ctx.provider.model));
       this.ctx.tally.finishedFile(file.path, job.blobSha, add);
     }
     this.ctx.tally.indexedBlobs.add(job.blobSha);

@@ -22,6 +22,8 @@ import type { Collected } from './collect.js';
 import { planRun } from './plan.js';
 import type { RunPlan, WantedFile } from './plan.js';
 import { planBlobs } from './planner.js';
+import { restrictToShard } from './shard.js';
+import type { Shard } from './shard.js';
 import { RunTally } from './tally.js';
 import { Workspace } from '../workspace/index.js';
 import type { IndexProgress } from './tally.js';
@@ -43,6 +45,8 @@ export interface IndexSummary {
   dry_run?: boolean;
   /** Dry run only: the files whose chunks would be embedded. */
   would_embed?: { path: string; chunks: number; tokens: number }[];
+  /** `index --shard K/N` only: the counts above are this job's share of the blobs. */
+  shard?: Shard;
 }
 
 export interface IndexRunOptions {
@@ -60,6 +64,11 @@ export interface IndexRunOptions {
   onSkip?: (path: string, reason: SkipReason | 'empty') => void;
   /** Where the index lives (`index.db_uri`); default `.gitctx/db`. */
   dbLocation?: IndexLocation;
+  /**
+   * Only this shard's blobs, planned against the cache alone (`index --shard`, see
+   * shard.ts): `runShardIndex` fills the cache with them and never opens the database.
+   */
+  shard?: Shard;
 }
 
 /**
@@ -91,16 +100,40 @@ export async function runIndex(options: IndexRunOptions): Promise<IndexSummary> 
 }
 
 /**
+ * `index --shard K/N`: embeds this shard's blobs that the cache lacks into the cache,
+ * and nothing else. The database is neither opened nor created, so the plan is made
+ * against an empty index (every wanted blob of the shard, each a cache hit or a miss);
+ * N such runs, their caches merged, leave a final `runIndex` nothing to embed.
+ */
+export async function runShardIndex(options: IndexRunOptions & { shard: Shard }): Promise<IndexSummary> {
+  const run = await startRun(options, () => Promise.resolve(undefined));
+  await applyPlan(run.plan, planBlobs(run.blobPlanner), {
+    cache: run.cache,
+    provider: options.provider,
+    identity: run.identity,
+    head: options.repo.head,
+    inputsOf: run.inputsOf,
+    tally: run.tally,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+  return { ...summaryOf(run), shard: options.shard };
+}
+
+/**
  * The plan of `runIndex`, summed up: read, chunk and look up the cache, but call no
  * provider and write nothing. An unreadable database reads as none (everything would
  * be added); what would be embedded is listed per blob, under its first path.
  */
 export async function dryRunIndex(options: IndexRunOptions): Promise<IndexSummary> {
   const run = await startRun(options, (dbDir, identity) =>
-    IndexStore.openForRead(dbDir, identity).catch((err: unknown) => {
-      if (err instanceof NoIndexError) return undefined;
-      throw err;
-    }),
+    // A shard plans against the cache alone, as its real run does.
+    options.shard
+      ? Promise.resolve(undefined)
+      : IndexStore.openForRead(dbDir, identity).catch((err: unknown) => {
+          if (err instanceof NoIndexError) return undefined;
+          throw err;
+        }),
   );
   const { tally } = run;
   try {
@@ -121,7 +154,7 @@ export async function dryRunIndex(options: IndexRunOptions): Promise<IndexSummar
       tally.filesDone += step.files;
       options.onProgress?.(tally.progress());
     }
-    return { ...summaryOf(run), dry_run: true, would_embed: wouldEmbed };
+    return { ...summaryOf(run), dry_run: true, would_embed: wouldEmbed, ...(options.shard ? { shard: options.shard } : {}) };
   } finally {
     run.store?.close();
   }
@@ -176,14 +209,14 @@ async function startRun<S extends IndexStore | undefined>(
   try {
     const stored = store ? await store.storedFiles() : new Map<string, StoredFile>();
     const inputsOf = (file: WantedFile) => filter.inputsOf(collected.attributes.get(file.path));
-    const plan = planRun({
+    const plan = restrictToShard(planRun({
       wanted: collected.wanted,
       stored,
       previous: options.force ? undefined : store?.previousMeta,
       force: options.force ?? false,
       usualInputs: filter.inputsOf(),
       inputsOf,
-    });
+    }), options.shard);
     for (const file of collected.wanted) {
       const known = plan.knownSkips[file.fileId];
       if (known !== undefined) noteSkip(file.path, known.reason as SkipReason);

@@ -168,7 +168,7 @@ export class Searcher {
     const cacheable = this.provider.inProcess !== true;
     const cached = cacheable ? await this.store.cachedQueryVector(this.provider.model, query) : undefined;
     if (cached !== undefined) return cached;
-    const [vector] = (await this.provider.embed([query])).vectors;
+    const [vector] = (await this.provider.embed([query], { inputType: 'query' })).vectors;
     if (vector === undefined) throw new Error('the provider returned no vector for the query');
     if (cacheable) await this.store.cacheQueryVector(this.provider.model, query, vector);
     return vector;

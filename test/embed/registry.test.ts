@@ -7,7 +7,7 @@ import { KNOWN_OPENAI_MODELS } from '../../src/embed/providers/openai.js';
 describe('the provider registry', () => {
   it('lists each kind once, the catch-all last', () => {
     const kinds = PROVIDERS.map((p) => p.kind);
-    expect(kinds).toEqual(['local', 'openai', 'openai-compatible']);
+    expect(kinds).toEqual(['local', 'openai', 'onnx', 'openai-compatible']);
     expect(PROVIDERS.at(-1)?.serves('anything-a-server-serves')).toBe(true);
     expect(PROVIDERS.slice(0, -1).some((p) => p.serves('anything-a-server-serves'))).toBe(false);
   });
@@ -20,6 +20,10 @@ describe('the provider registry', () => {
     ['text-embedding-ada-002', 'openai'],
     ['nomic-embed-text', 'openai-compatible'],
     ['bge-m3', 'openai-compatible'],
+    ['bge-small-en-v1.5', 'onnx'],
+    ['jina-code-v2', 'onnx'],
+    ['hf:org/model', 'onnx'],
+    ['onnx', 'onnx'],
     // Names that are properties of every object are still just model names.
     ['constructor', 'openai-compatible'],
     ['toString', 'openai-compatible'],

@@ -28,7 +28,7 @@ export interface CliOptions {
 export function runCli(args: readonly string[], options: CliOptions): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const inherited = Object.fromEntries(
-      Object.entries(process.env).filter(([name]) => !/^(GITCTX_|OPENAI_)/.test(name)),
+      Object.entries(process.env).filter(([name]) => !/^(GITCTX_|OPENAI_|HF_)/.test(name)),
     );
     // A user settings folder that does not exist: no real settings or keys leak into a test.
     const env: Record<string, string | undefined> = {

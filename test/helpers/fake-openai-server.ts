@@ -49,6 +49,8 @@ export interface FakeOpenAIOptions {
   maxTokens?: number;
   /** Per-input limit (400 above it). */
   maxInputTokens?: number;
+  /** Keep every input text in `requests[i].texts` (off by default: benchmarks send many). */
+  recordTexts?: boolean;
 }
 
 export interface RecordedRequest {
@@ -65,6 +67,8 @@ export interface RecordedRequest {
   encodingFormat: string | undefined;
   status: number;
   fault: string;
+  /** The input texts, with `recordTexts`. */
+  texts?: string[];
 }
 
 export interface FakeOpenAI {
@@ -237,6 +241,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       const perInput = texts.map((t) => countTokens(t, { disallowedSpecial: new Set() }));
       const tokens = perInput.reduce((a, b) => a + b, 0);
       record.inputs = texts.length;
+      if (options.recordTexts) record.texts = texts;
       record.tokens = tokens;
       const tooMany =
         (options.maxInputs !== undefined && texts.length > options.maxInputs) ||

@@ -132,7 +132,7 @@ async function targetFile(config: ConfigModule, flags: ScopeFlags): Promise<Targ
 /** API keys may not go in the committed file: say so before anything else, and without the value. */
 function assertScopeAllowed(config: ConfigModule, key: string, flags: ScopeFlags, verb: 'set' | 'unset'): void {
   const section = key.split('.')[0] ?? '';
-  if (!flags.user && config.USER_ONLY_SECTIONS.has(section)) {
+  if (!flags.user && (config.USER_ONLY_SECTIONS.has(section) || config.USER_ONLY_KEYS.has(key))) {
     throw new UsageError(
       `${key} lives only in the user file, because .gitctx/config.yml is committed: run \`gitctx config ${verb} --user ${key}${verb === 'set' ? ' VALUE' : ''}\``,
     );

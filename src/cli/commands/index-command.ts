@@ -18,6 +18,7 @@ interface IndexFlags {
   quiet?: boolean;
   verbose?: boolean;
   json?: boolean;
+  shard?: string;
 }
 
 export function indexCommand(): Command {
@@ -31,6 +32,7 @@ export function indexCommand(): Command {
     .option('-q, --quiet', 'print only errors')
     .option('-v, --verbose', 'explain every skipped file')
     .option('--json', 'print the summary as one JSON document')
+    .option('--shard <K/N>', 'CI job K of N: embed this job\'s Nth of the blobs the cache lacks into the cache only; the database is not written')
     .addHelpText(
       'after',
       `
@@ -40,6 +42,14 @@ Examples:
   gitctx index --worktree          include uncommitted changes
   gitctx index --history -y        every version reachable from index.refs, without asking
   gitctx index --json | jq .cost_usd
+  gitctx index --shard 2/3         job 2 of 3: fill .gitctx/embeddings with its share, no database
+
+Sharded embedding (CI): N jobs each run \`gitctx index --shard K/N\` and keep their
+.gitctx/embeddings; a blob falls to one shard by its id, so no two jobs embed the same
+one. Copy the N embeddings folders into one (a plain union: the cache is content-addressed,
+so no two files collide), then a final \`gitctx index\` builds the database and embeds nothing.
+--shard works with --history, --worktree, --force, --dry-run (this shard's share) and --json
+(adds "shard": {"k", "n"}); it waits for the index lock like any index run.
 
 With index.db_uri set (s3://, gs://, az://), the index is written there for every clone to search,
 one writer at a time: a second writer exits 9 naming the one that holds the lease.`,
@@ -49,11 +59,13 @@ one writer at a time: a second writer exits 9 naming the one that holds the leas
 
 async function runIndexCommand(flags: IndexFlags): Promise<void> {
   // Loaded here, not at start-up: the database and git code are only needed once a command runs.
-  const [{ indexLocationOf, lockIndex, lockSharedIndex, openContext, providerFor }, { dryRunIndex, runIndex }, { dryRunDims }] = await Promise.all([
+  const [{ indexLocationOf, lockIndex, lockSharedIndex, openContext, providerFor }, { dryRunIndex, runIndex, runShardIndex }, { dryRunDims }] = await Promise.all([
     import('../../app/context.js'),
     import('../../indexer/run.js'),
     import('../../indexer/dry-run-dims.js'),
   ]);
+  // Checked before anything is read, so a bad value says so whatever the repository.
+  const shard = flags.shard === undefined ? undefined : (await import('../../indexer/shard.js')).parseShard(flags.shard);
   const context = await openContext();
   // A dry run needs no key and sends nothing: sizes and prices come from the model table or the disk.
   const dryRun = flags.dryRun ? { dims: await dryRunDims(context.workspace, context.resolved.settings) } : undefined;
@@ -77,6 +89,7 @@ async function runIndexCommand(flags: IndexFlags): Promise<void> {
     warn: quiet ? () => undefined : warn,
     onProgress: progressReporter(status),
     dbLocation,
+    ...(shard ? { shard } : {}),
     ...(flags.verbose ? { onSkip: (path: string, reason: string) => process.stderr.write(`skip ${reason}: ${printable(path)}\n`) } : {}),
   };
   try {
@@ -93,24 +106,30 @@ async function runIndexCommand(flags: IndexFlags): Promise<void> {
       await confirmHistory(estimate);
     }
     await context.workspace.ensure();
+    // A shard writes only cache files, but `cache prune`, `cache verify --repair` and `clear` remove or
+    // rewrite them under this lock, so a shard takes it too.
     const lock = await lockIndex(context.repo, { quiet, signal: controller.signal });
     let summary: IndexSummary;
     let shared: HeldRemoteLock | undefined;
     try {
-      // The cache stays in .gitctx/embeddings under the local lock; a shared index also needs its writer lease.
-      if (isRemote(dbLocation)) shared = await lockSharedIndex(dbLocation, { quiet });
-      else await replaceUnusableDb(context, warn);
-      summary = await runIndex(base);
+      if (shard) summary = await runShardIndex({ ...base, shard });
+      else {
+        // The cache stays in .gitctx/embeddings under the local lock; a shared index also needs its writer lease.
+        if (isRemote(dbLocation)) shared = await lockSharedIndex(dbLocation, { quiet });
+        else await replaceUnusableDb(context, warn);
+        summary = await runIndex(base);
+      }
     } finally {
       await shared?.release().catch((err: unknown) => warn(`could not release the writer lock (${err instanceof Error ? err.message : String(err)}); the next writer takes it over once it is stale`));
       await lock.release();
     }
     status.done();
     if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-    else if (!quiet) process.stdout.write(`${describeSummary(summary)}\n`);
+    else if (!quiet) process.stdout.write(`${summary.shard ? describeShardSummary(summary, summary.shard) : describeSummary(summary)}\n`);
   } catch (err) {
     status.done();
-    throw controller.signal.aborted ? new InterruptedError('interrupted: what was embedded is cached; run `gitctx index` again to resume') : err;
+    const again = shard ? `gitctx index --shard ${shard.k}/${shard.n}` : 'gitctx index';
+    throw controller.signal.aborted ? new InterruptedError(`interrupted: what was embedded is cached; run \`${again}\` again to resume`) : err;
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
@@ -152,6 +171,15 @@ export function describeSummary(s: IndexSummary): string {
   );
 }
 
+function describeShardSummary(s: IndexSummary, shard: { k: number; n: number }): string {
+  return (
+    `shard ${shard.k}/${shard.n}: ${s.files} files (${s.chunks} chunks) in ${s.seconds}s: ` +
+    `${s.cache_hits} chunks already cached, ${s.embedded_chunks} embedded into the cache (${s.tokens} tokens, ${formatUsd(s.cost_usd)}); ` +
+    `database not written` +
+    describeSkips(s.skipped)
+  );
+}
+
 function printDryRun(summary: IndexSummary, flags: IndexFlags): void {
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -159,7 +187,8 @@ function printDryRun(summary: IndexSummary, flags: IndexFlags): void {
   }
   for (const file of summary.would_embed ?? []) process.stdout.write(`${printable(file.path)}\t${file.chunks} chunks\t${file.tokens} tokens\n`);
   process.stdout.write(
-    `would embed ${summary.embedded_chunks} chunks of ${summary.would_embed?.length ?? 0} files: ${summary.tokens} tokens, about ${formatUsd(summary.cost_usd)}; ` +
+    (summary.shard ? `shard ${summary.shard.k}/${summary.shard.n}: ` : '') +
+      `would embed ${summary.embedded_chunks} chunks of ${summary.would_embed?.length ?? 0} files: ${summary.tokens} tokens, about ${formatUsd(summary.cost_usd)}; ` +
       `${summary.cache_hits} chunks already cached${describeSkips(summary.skipped)}\n`,
   );
 }
