@@ -14,6 +14,7 @@ export const ExitCode = {
   permission: 6,
   diskFull: 7,
   noIndex: 8,
+  locked: 9,
   interrupted: 130,
 } as const;
 
@@ -71,6 +72,13 @@ export class DiskFullError extends GitctxError {
 export class NoIndexError extends GitctxError {
   constructor(message = 'no index yet: run `gitctx index` first', options?: { cause?: unknown }) {
     super(message, ExitCode.noIndex, options);
+  }
+}
+
+/** Another `gitctx index` is writing the shared index (exit 9): one writer at a time. */
+export class IndexLockedError extends GitctxError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.locked, options);
   }
 }
 

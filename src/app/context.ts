@@ -1,11 +1,13 @@
 import { join, resolve } from 'node:path';
-import { hubTokenMayBeSent, keyMayBeSent, loadSettings, requireApprovedEndpoint, userConfigDir } from '../config/index.js';
+import { hubTokenMayBeSent, keyMayBeSent, loadSettings, remoteIndexOf, requireApprovedEndpoint, userConfigDir } from '../config/index.js';
 import type { ResolvedSettings } from '../config/index.js';
 import { createProvider, terminalProgress } from '../embed/index.js';
 import type { EmbeddingProvider } from '../embed/index.js';
 import { isTracked, openRepository } from '../git/index.js';
 import type { Repository } from '../git/index.js';
 import { printable } from '../printable.js';
+import type { IndexLocation, RemoteIndex } from '../store/location.js';
+import type { HeldRemoteLock } from '../store/remote-lock.js';
 import { acquireIndexLock, Workspace } from '../workspace/index.js';
 import type { HeldLock, LockHolder, WorkspaceCheck } from '../workspace/index.js';
 
@@ -93,6 +95,36 @@ export async function lockIndex(repo: Repository, options: { quiet?: boolean; si
           (foreign ? ' (another machine: taken over if it is not refreshed for 2 minutes)' : '') +
           `; if no gitctx runs there, remove it: rm ${shown}`,
       ),
+  });
+}
+
+/**
+ * Where this repository's index lives: `.gitctx/db`, or the index on object storage that
+ * `index.db_uri` names, once the user has approved it if the repository's file chose it
+ * (else EndpointNotApprovedError, before any request is made).
+ */
+export async function indexLocationOf(context: RepoContext): Promise<IndexLocation> {
+  const remote = remoteIndexOf(context.resolved.settings);
+  if (remote === undefined) return context.workspace.dbDir;
+  await requireApprovedEndpoint(context.repo.root, context.resolved);
+  return remote;
+}
+
+/**
+ * Takes the writer lease of an index on object storage: IndexLockedError (exit 9) naming the
+ * holder when another run writes it; a lease whose holder went silent is taken over, with a warning.
+ */
+export async function lockSharedIndex(location: RemoteIndex, options: { quiet?: boolean } = {}): Promise<HeldRemoteLock> {
+  // Loaded here: the lease lives in LanceDB, which only writers of a shared index need.
+  const { acquireRemoteLock, describeRemoteHolder } = await import('../store/remote-lock.js');
+  return acquireRemoteLock(location, {
+    onTakeover: (holder, silentMs) => {
+      if (options.quiet) return;
+      process.stderr.write(
+        `gitctx: warning: taking over the writer lock of ${printable(location.uri)} from ${describeRemoteHolder(holder)}, ` +
+          `silent for ${Math.round(silentMs / 60_000)} minutes (its run is taken to have died)\n`,
+      );
+    },
   });
 }
 

@@ -5,7 +5,7 @@ import { Searcher } from '../search/search.js';
 import type { SearchOptions } from '../search/search.js';
 import type { SearchMode } from '../search/types.js';
 import type { RepoContext } from './context.js';
-import { providerFor } from './context.js';
+import { indexLocationOf, providerFor } from './context.js';
 
 /** What one search asks for beyond the settings: the CLI's arguments, or an MCP call's. Unset fields fall back to `search.*`. */
 export interface SearchInput {
@@ -35,7 +35,8 @@ export function searchRequest(settings: Settings['search'], input: SearchInput):
 
 /** The repository's index with the provider its settings call for (approval checked first); the caller closes it. */
 export async function openSearcher(context: RepoContext): Promise<Searcher> {
-  return Searcher.open(context.workspace.dbDir, await providerFor(context));
+  const provider = await providerFor(context);
+  return Searcher.open(await indexLocationOf(context), provider);
 }
 
 /** The index's commit and HEAD, when the index is behind HEAD. */
@@ -50,7 +51,7 @@ export interface IndexLag {
  */
 export async function indexLag(context: RepoContext, options: { rereadHead?: boolean } = {}): Promise<IndexLag | undefined> {
   const [meta, head] = await Promise.all([
-    readIndexMeta(context.workspace.dbDir),
+    indexLocationOf(context).then(readIndexMeta),
     options.rereadHead === true ? openRepository(context.repo.root).then((repo) => repo.head) : Promise.resolve(context.repo.head),
   ]);
   if (head === null || meta === undefined || meta.indexed_commit === head) return undefined;

@@ -2,6 +2,8 @@ import { modelDirName } from '../cache/index.js';
 import { cacheStats } from '../cache-maintenance/index.js';
 import type { Repository } from '../git/index.js';
 import { readIndexMeta } from '../store/meta.js';
+import { isRemote } from '../store/location.js';
+import type { IndexLocation } from '../store/location.js';
 import { formatBytes } from '../format/units.js';
 import { printable } from '../printable.js';
 import type { Workspace } from '../workspace/index.js';
@@ -17,11 +19,13 @@ export interface StatusReport {
   /** HEAD moved since the index was last brought up to date (or there is no index). */
   stale: boolean;
   head: string | null;
+  /** The index on object storage this clone reads (`index.db_uri`); null for `.gitctx/db`. */
+  db_uri: string | null;
 }
 
 /** What is indexed and cached, from meta.json and the cache files' headers: no database is opened. */
-export async function readStatus(repo: Repository, workspace: Workspace): Promise<StatusReport> {
-  const meta = await readIndexMeta(workspace.dbDir);
+export async function readStatus(repo: Repository, workspace: Workspace, location: IndexLocation = workspace.dbDir): Promise<StatusReport> {
+  const meta = await readIndexMeta(location);
   const stats = await cacheStats(workspace.embeddingsDir);
   const model = meta?.model ?? null;
   const groups = model === null ? stats.groups : stats.groups.filter((g) => g.modelDir === modelDirName(model));
@@ -35,6 +39,7 @@ export async function readStatus(repo: Repository, workspace: Workspace): Promis
     cache: { files: sum((g) => g.files), bytes: sum((g) => g.bytes), uncompressed_bytes: sum((g) => g.uncompressedBytes) },
     stale: meta?.indexed_commit === undefined || meta.indexed_commit !== repo.head,
     head: repo.head,
+    db_uri: isRemote(location) ? location.uri : null,
   };
 }
 
@@ -49,6 +54,7 @@ export function describeStatus(r: StatusReport): string {
     `model:          ${r.model === null ? 'none: run `gitctx index`' : printable(r.model)}${r.dims !== null ? ` (${r.dims} dims)` : ''}`,
     `files:          ${r.files}`,
     `chunks:         ${r.chunks}`,
+    ...(r.db_uri !== null ? [`index:          ${printable(r.db_uri)} (shared; \`gitctx index\` writes it, one writer at a time)`] : []),
     `cache:          ${r.cache.files} files, ${formatBytes(r.cache.bytes)}${ratio}`,
   ].join('\n');
 }

@@ -11,7 +11,7 @@ import { realpath } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
 import { UsageError } from '../errors.js';
 import { readBounded } from '../fs-read.js';
-import { describeRequest, endpointRequest } from './endpoints.js';
+import { approvalRequest, describeRequest } from './endpoints.js';
 import type { EndpointRequest } from './endpoints.js';
 import { writeSettingsText } from './files.js';
 import { assertPrivate, userConfigDir } from './load.js';
@@ -29,6 +29,8 @@ export interface Approval {
   /** Where it sends data and to which model, as shown when approved. */
   endpoint: string;
   model: string;
+  /** Where the index lives, when the approval covers an index on object storage. */
+  index?: string;
   approved_at: string;
 }
 
@@ -42,7 +44,7 @@ export function approvalsPath(env: NodeJS.ProcessEnv = process.env): string {
 function isApproval(x: unknown): x is Approval {
   if (typeof x !== 'object' || x === null) return false;
   const r = x as Record<string, unknown>;
-  return ['root', 'hash', 'endpoint', 'model', 'approved_at'].every((k) => typeof r[k] === 'string');
+  return ['root', 'hash', 'endpoint', 'model', 'approved_at'].every((k) => typeof r[k] === 'string') && (r.index === undefined || typeof r.index === 'string');
 }
 
 /** Every approval, sorted by root; none when the file does not exist. */
@@ -85,6 +87,7 @@ export async function approve(root: string, request: EndpointRequest, env: NodeJ
     hash: request.hash,
     endpoint: request.endpoint,
     model: request.model,
+    ...(request.index !== undefined ? { index: request.index } : {}),
     approved_at: new Date().toISOString(),
   };
   const others = (await readApprovals(path)).filter((a) => a.root !== key);
@@ -119,7 +122,7 @@ export async function requireApprovedEndpoint(
   resolved: ResolvedSettings,
   options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): Promise<void> {
-  const request = endpointRequest(resolved);
+  const request = approvalRequest(resolved);
   if (request === undefined) return;
   const key = await canonicalRoot(root);
   const approval = (await readApprovals(approvalsPath(options.env))).find((a) => a.root === key);

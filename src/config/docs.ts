@@ -41,6 +41,13 @@ export const SETTING_DOCS: Readonly<Record<SettingName, SettingDoc>> = {
   'index.refs': { text: 'Refs whose history `gitctx index --history` indexes.' },
   'index.exclude': { text: 'Extra globs to skip, beside binary, generated, vendored and lock files.' },
   'index.max_file_bytes': { text: 'Files larger than this many bytes are skipped (at most 8388608, 8 MiB).' },
+  'index.db_uri': {
+    text: 'Keep the index on object storage instead of .gitctx/db: `gitctx index` (one writer at a time, e.g. CI) writes it, search, status and mcp only read it. Set in the repo file, it needs `gitctx config trust`.',
+    example: 's3://my-bucket/gitctx/my-repo',
+  },
+  'index.storage_options': {
+    text: 'name=value options for reaching index.db_uri (aws_endpoint, aws_region, ...); credentials (names with key, secret, token...) only in the user file or environment (AWS_*, GOOGLE_*, AZURE_*), shown masked.',
+  },
   'cache.encoding': { text: 'How vectors are stored in .gitctx/embeddings: f32 and f32-shuffle are lossless, f16 halves the size.' },
   'search.limit': { text: 'Results per search (-n).' },
   'search.min_score': {

@@ -44,6 +44,8 @@ export interface EndpointRequest {
   endpoint: string;
   /** The model it would be sent to. */
   model: string;
+  /** Where the index would live, when the repository places it on object storage. */
+  index?: string;
   /** What the settings do with `endpoint`, for messages; unset: "sends code and queries to". */
   action?: string;
 }
@@ -135,6 +137,52 @@ export function hubTokenMayBeSent(resolved: ResolvedSettings): boolean {
  * `http://host/v1 (model "any-name")`, quoted so a hostile name cannot pass for something else,
  * and neutralised: both come from a repository's settings and are printed to a terminal.
  */
-export function describeRequest(request: Pick<EndpointRequest, 'endpoint' | 'model'>): string {
-  return printable(`${request.endpoint} (model ${JSON.stringify(request.model)})`);
+export function describeRequest(request: Pick<EndpointRequest, 'endpoint' | 'model' | 'index'>): string {
+  const model = printable(`${request.endpoint} (model ${JSON.stringify(request.model)})`);
+  if (request.index === undefined) return model;
+  const index = printable(`the index at ${request.index}`);
+  return request.model === '' ? index : `${model} and ${index}`;
+}
+
+/**
+ * The settings that place the index on object storage. Whatever the model, an index there holds
+ * the code, and every search reads its answers from it: a repository may choose it (or the
+ * endpoint that reaches it) only with the user's approval. One the user chose needs none.
+ */
+const STORAGE_SETTINGS = ['index.db_uri', 'index.storage_options'] as const;
+
+function storageValues(resolved: ResolvedSettings): [string, string][] {
+  if (resolved.settings.index.db_uri === undefined) return [];
+  return STORAGE_SETTINGS.filter((key) => resolved.sources.get(key) === 'repo' && resolved.repoValues.has(key)).map((key) => [
+    key,
+    String(resolved.repoValues.get(key)),
+  ]);
+}
+
+/** `s3://bucket/prefix`, with the endpoint that reaches it when the options name one. */
+function indexName(resolved: ResolvedSettings): string {
+  const { db_uri, storage_options } = resolved.settings.index;
+  const endpoint = storage_options.map((item) => /^(?:aws_)?endpoint(?:_url)?=(.*)$/.exec(item)?.[1]).find((e) => e !== undefined);
+  return `${db_uri ?? ''}${endpoint === undefined ? '' : ` via ${displayUrl(endpoint)}`}`;
+}
+
+/**
+ * Everything the repository's file asks the user to approve: the model's endpoint
+ * (`endpointRequest`) and where the index lives, bound to one hash. Without an index setting
+ * from the repository it is exactly `endpointRequest`, so earlier approvals still hold.
+ */
+export function approvalRequest(resolved: ResolvedSettings): EndpointRequest | undefined {
+  const model = endpointRequest(resolved);
+  const storage = storageValues(resolved);
+  if (storage.length === 0) return model;
+  const values = [...(model?.values ?? []), ...storage].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const hash = createHash('sha256').update(JSON.stringify(values)).digest('hex');
+  return {
+    values,
+    hash,
+    endpoint: model?.endpoint ?? '',
+    model: model?.model ?? '',
+    ...(model?.action !== undefined ? { action: model.action } : {}),
+    index: indexName(resolved),
+  };
 }

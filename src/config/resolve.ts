@@ -2,6 +2,7 @@ import { UsageError } from '../errors.js';
 import { SECRET_KEYS, SETTING_KEYS, findSettingKey, settingsSchema, USER_ONLY_KEYS, USER_ONLY_SECTIONS } from './schema.js';
 import type { Settings, SettingKey } from './schema.js';
 import { displayUrl } from '../embed/mask.js';
+import { assertRepoStorageOptions, maskStorageOptions } from './storage.js';
 
 /** Where a setting's value came from, lowest precedence first. */
 export type SettingSource = 'default' | 'repo' | 'user' | 'env' | 'flag';
@@ -79,6 +80,8 @@ function numberBounds(leaf: SettingKey['schema']): { min?: number; minInclusive:
  * "one of terse, verbose, mcp, json", "a whole number from 1 to 100", "an http or https URL".
  */
 export function describeAllowed(def: SettingKey): string {
+  // A key whose shape needs words of its own (a URI, name=value items) says so in its schema.
+  if (def.schema.description !== undefined) return def.schema.description;
   if (def.values) return `one of ${def.values.join(', ')}`;
   if (def.kind === 'boolean') return 'true or false';
   if (def.kind === 'list') {
@@ -107,6 +110,7 @@ const MAX_SHOWN_CHARS = 80;
 function showRejected(key: string, value: unknown, raw: string | undefined): string {
   if (SECRET_KEYS.has(key) || USER_ONLY_SECTIONS.has(key.split('.')[0] ?? '')) return 'the given value';
   if ((key === 'model.base_url' || key === 'model.hub_url') && typeof (raw ?? value) === 'string') return JSON.stringify(displayUrl(String(raw ?? value)));
+  if (key === 'index.storage_options') return Array.isArray(value) ? JSON.stringify(maskStorageOptions(value)) : 'the given value';
   const shown = JSON.stringify(raw ?? value) ?? String(value);
   // An error is one line a person reads: a pasted file or a huge list is cut, not echoed whole.
   return shown.length > MAX_SHOWN_CHARS ? `${shown.slice(0, MAX_SHOWN_CHARS)}… (${shown.length} characters)` : shown;
@@ -189,6 +193,7 @@ export function flattenSettingsDocument(doc: unknown, origin: string, source: Se
         );
       }
       flat.set(key, validateSetting(key, value, origin));
+      if (source === 'repo' && key === 'index.storage_options') assertRepoStorageOptions(flat.get(key) as unknown[], origin);
     }
   }
   return flat;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CACHE_ENCODINGS } from '../cache/types.js';
 import { DEFAULT_FORMAT, FORMATS } from '../format/types.js';
 import { MAX_RESULTS, SEARCH_MODES } from '../search/types.js';
+import { DB_URI_PATTERN, STORAGE_OPTION_PATTERN } from './storage.js';
 
 /**
  * The most `index.max_file_bytes` may be: 8 MiB, whatever a repository commits.
@@ -46,6 +47,14 @@ export const settingsSchema = z
         refs: z.array(z.string().min(1)).min(1).default(['HEAD']),
         exclude: z.array(z.string().min(1)).default([]),
         max_file_bytes: z.int().positive().max(MAX_FILE_BYTES_CEILING).default(1024 * 1024),
+        /** The index on object storage instead of .gitctx/db: a CI job writes it, every clone searches it. */
+        db_uri: z.string().regex(DB_URI_PATTERN).describe('an s3://, gs:// or az:// URI: bucket, then an optional /prefix').optional(),
+        /** `name=value` options LanceDB reaches db_uri with; credentials only in the user file or environment. */
+        storage_options: z
+          .array(z.string().regex(STORAGE_OPTION_PATTERN).max(4096))
+          .max(64)
+          .describe('a comma-separated list (or JSON array) of name=value, e.g. aws_endpoint=https://minio.example.com,aws_region=us-east-1')
+          .default([]),
       })
       .strict()
       .prefault({}),

@@ -3,10 +3,12 @@ import { settingDoc } from './docs.js';
 import { envVariableFor, settingValue } from './resolve.js';
 import type { ResolvedSettings, SettingSource } from './resolve.js';
 import { SECRET_KEYS, SETTING_KEYS } from './schema.js';
+import { maskStorageOptions } from './storage.js';
 import { printable } from '../printable.js';
 
 /** A value as it may be shown: secrets masked (first and last three characters), nothing else changed. */
 export function shownValue(key: string, value: unknown): unknown {
+  if (key === 'index.storage_options' && Array.isArray(value)) return maskStorageOptions(value);
   return SECRET_KEYS.has(key) && typeof value === 'string' ? maskSecret(value) : value;
 }
 

@@ -15,6 +15,7 @@ import type { Repository } from '../git/index.js';
 import type { Settings } from '../config/index.js';
 import { IndexStore } from '../store/index-store.js';
 import type { IndexIdentity, StoredFile } from '../store/index-store.js';
+import type { IndexLocation } from '../store/location.js';
 import { applyPlan } from './apply.js';
 import { collectFiles } from './collect.js';
 import type { Collected } from './collect.js';
@@ -61,6 +62,8 @@ export interface IndexRunOptions {
   onProgress?: (progress: IndexProgress) => void;
   /** Told of every file left out, for `-v`. */
   onSkip?: (path: string, reason: SkipReason | 'empty') => void;
+  /** Where the index lives (`index.db_uri`); default `.gitctx/db`. */
+  dbLocation?: IndexLocation;
   /**
    * Only this shard's blobs, planned against the cache alone (`index --shard`, see
    * shard.ts): `runShardIndex` fills the cache with them and never opens the database.
@@ -172,7 +175,7 @@ interface StartedRun<S extends IndexStore | undefined> {
 /** Everything up to the run plan: the files wanted, the store opened its way, what it holds, what changes. */
 async function startRun<S extends IndexStore | undefined>(
   options: IndexRunOptions,
-  openStore: (dbDir: string, identity: IndexIdentity, warn: (message: string) => void) => Promise<S>,
+  openStore: (dbDir: IndexLocation, identity: IndexIdentity, warn: (message: string) => void) => Promise<S>,
 ): Promise<StartedRun<S>> {
   const started = performance.now();
   const { repo, settings, provider } = options;
@@ -202,7 +205,7 @@ async function startRun<S extends IndexStore | undefined>(
     chunker: identity.chunker,
     warn,
   });
-  const store = await openStore(workspace.dbDir, identity, warn);
+  const store = await openStore(options.dbLocation ?? workspace.dbDir, identity, warn);
   try {
     const stored = store ? await store.storedFiles() : new Map<string, StoredFile>();
     const inputsOf = (file: WantedFile) => filter.inputsOf(collected.attributes.get(file.path));

@@ -128,6 +128,7 @@ export const statusOutputSchema = z.object({
   cache: z.object({ files: z.number().int(), bytes: z.number().int(), uncompressed_bytes: z.number().int() }),
   stale: z.boolean().describe('HEAD moved since the index was last brought up to date, or there is no index.'),
   head: z.string().nullable(),
+  db_uri: z.string().nullable().describe('The shared index on object storage this clone reads (index.db_uri); null for the local .gitctx/db.'),
 });
 
 // Same keys at every level, both ways round: a structural `extends` alone would let

@@ -12,7 +12,7 @@
  *   when either changed since the Searcher was opened, a new one is opened, and the old
  *   one is closed once the searches already running on it have finished.
  */
-import { contextFor } from '../app/context.js';
+import { contextFor, indexLocationOf } from '../app/context.js';
 import { openSearcher } from '../app/search.js';
 import type { RepoContext } from '../app/context.js';
 import { requireApprovedEndpoint } from '../config/index.js';
@@ -42,8 +42,8 @@ export class RepoSession {
   constructor(private readonly cwd: string) {}
 
   async status(): Promise<StatusReport> {
-    const { repo, workspace } = await contextFor(await openRepository(this.cwd));
-    return readStatus(repo, workspace);
+    const context = await contextFor(await openRepository(this.cwd));
+    return readStatus(context.repo, context.workspace, await indexLocationOf(context));
   }
 
   /**
@@ -69,7 +69,7 @@ export class RepoSession {
   ): Promise<T> {
     if (this.closed) throw new Error('the MCP session is closed');
     const context = await this.context();
-    const meta = await readIndexMeta(context.workspace.dbDir);
+    const meta = await readIndexMeta(await indexLocationOf(context));
     if (meta === undefined) throw new NoIndexError(`no index yet: run \`gitctx index\` in ${context.repo.root}`);
     const { model, api_keys } = context.resolved.settings;
     const key = JSON.stringify([meta, model, api_keys.openai ?? null]);

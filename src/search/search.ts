@@ -9,6 +9,7 @@ import type { Language } from '../chunk/index.js';
 import type { EmbeddingProvider } from '../embed/index.js';
 import { GitctxError, NoIndexError, UsageError } from '../errors.js';
 import { openVectorStore, searchTextOf } from '../store/index.js';
+import type { IndexLocation } from '../store/index.js';
 import type { CandidateQuery, ChunkFilter, StoredChunk, VectorStore } from '../store/index.js';
 import { fuseHybrid, saturatedBm25 } from './fusion.js';
 import type { Fused } from './fusion.js';
@@ -95,7 +96,7 @@ export class Searcher {
   ) {}
 
   /** Opens `.gitctx/db`; NoIndexError (exit 8) when there is none, or it was built with another model. */
-  static async open(dbDir: string, provider: EmbeddingProvider): Promise<Searcher> {
+  static async open(dbDir: IndexLocation, provider: EmbeddingProvider): Promise<Searcher> {
     const open = () => openStoreFor(dbDir, provider);
     return new Searcher(await open(), provider, open);
   }
@@ -180,7 +181,7 @@ export class Searcher {
 }
 
 /** The index in `dbDir`, if it was built with the provider's model. */
-async function openStoreFor(dbDir: string, provider: EmbeddingProvider): Promise<VectorStore> {
+async function openStoreFor(dbDir: IndexLocation, provider: EmbeddingProvider): Promise<VectorStore> {
   const store = await openVectorStore(dbDir);
   if (store === undefined) throw new NoIndexError();
   const meta = store.builtWith;

@@ -7,7 +7,10 @@ import * as lancedb from '@lancedb/lancedb';
 import type { Connection, Table } from '@lancedb/lancedb';
 import { DiskFullError, fromFsError, NoIndexError } from '../errors.js';
 import { removeTree } from '../workspace/index.js';
-import { CHUNKS_TABLE, chunksTableFor, queryCacheTableOf, readIndexMeta, sameIdentity, SCHEMA_VERSION, writeIndexMeta } from './meta.js';
+import { connectTo, remoteError } from './connect.js';
+import { describeLocation, isRemote, remoteMessage } from './location.js';
+import type { IndexLocation } from './location.js';
+import { CHUNKS_TABLE, chunksTableFor, isChunksTableName, queryCacheTableOf, readIndexMeta, sameIdentity, SCHEMA_VERSION, writeIndexMeta } from './meta.js';
 import type { IndexIdentity, IndexMeta, RememberedSkip } from './meta.js';
 import { cleanupCutoff, DEFAULT_RETENTION } from './retention.js';
 import type { RetentionPolicy } from './retention.js';
@@ -91,18 +94,12 @@ async function topWithTies(fetch: (limit: number) => Promise<StoredChunk[]>, lim
 }
 
 
-/**
- * LanceDB's default caches (6 GB for indexes, 1 GB for metadata) are sized for
- * servers; one repository's index needs a small fraction of that.
- */
-const INDEX_CACHE_BYTES = 64n * 1024n * 1024n;
-const METADATA_CACHE_BYTES = 32n * 1024n * 1024n;
-
-function connectDb(dir: string): Promise<Connection> {
-  return lancedb.connect(dir, {}, new lancedb.Session(INDEX_CACHE_BYTES, METADATA_CACHE_BYTES));
+function connectDb(dir: IndexLocation): Promise<Connection> {
+  return connectTo(dir);
 }
 
-function firstLine(err: unknown): string {
+function firstLine(err: unknown, dir?: IndexLocation): string {
+  if (dir !== undefined && isRemote(dir)) return remoteMessage(dir, err);
   return (err instanceof Error ? err.message : String(err)).split('\n', 1)[0] ?? '';
 }
 
@@ -121,11 +118,12 @@ const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const NATIVE_DISK_FULL = /No space left on device|Disk quota exceeded|\(os error (?:28|122)\)/;
 
 /** Runs one LanceDB write, turning a full disk into DiskFullError (exit 7) like every other write. */
-async function lanceWrite<T>(dir: string, write: () => Promise<T>): Promise<T> {
+async function lanceWrite<T>(dir: IndexLocation, write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (err) {
-    const what = `writing the search index in ${dir}`;
+    if (isRemote(dir)) throw remoteError(dir, 'writing', err);
+    const what = `writing the search index in ${describeLocation(dir)}`;
     if (err instanceof Error && NATIVE_DISK_FULL.test(err.message)) throw new DiskFullError(`disk full: ${what}`, { cause: err });
     throw fromFsError(err, what);
   }
@@ -153,7 +151,8 @@ export class IndexStore implements VectorStore {
   private constructor(
     private readonly db: Connection,
     private readonly table: Table,
-    readonly dir: string,
+    /** `.gitctx/db`, or the index on object storage. */
+    readonly dir: IndexLocation,
     readonly previousMeta: IndexMeta | undefined,
     private readonly dims: number,
     /** The LanceDB table this store reads and writes. */
@@ -168,7 +167,7 @@ export class IndexStore implements VectorStore {
    * (none, no metadata, unreadable) the database is wiped and built afresh.
    */
   static async openForWrite(
-    dir: string,
+    dir: IndexLocation,
     identity: IndexIdentity,
     warn: (message: string) => void,
     options: { retention?: RetentionPolicy } = {},
@@ -187,7 +186,7 @@ export class IndexStore implements VectorStore {
         return store;
       } catch (err) {
         db?.close();
-        warn(`index database unreadable (${firstLine(err)}); rebuilding it from the cache`);
+        warn(`index database unreadable (${firstLine(err, dir)}); rebuilding it from the cache`);
         return IndexStore.buildAfresh(dir, identity, options);
       }
     }
@@ -202,7 +201,7 @@ export class IndexStore implements VectorStore {
   }
 
   /** No index worth keeping: wipe, create, and record the identity first, so a killed first run still leaves one to resume. */
-  private static async buildAfresh(dir: string, identity: IndexIdentity, options: { retention?: RetentionPolicy }): Promise<IndexStore> {
+  private static async buildAfresh(dir: IndexLocation, identity: IndexIdentity, options: { retention?: RetentionPolicy }): Promise<IndexStore> {
     await wipe(dir);
     const db = await connectDb(dir);
     const table = await lanceWrite(dir, () => db.createEmptyTable(CHUNKS_TABLE, chunksSchema(identity.dims)));
@@ -216,7 +215,7 @@ export class IndexStore implements VectorStore {
    * from the identity, so a run that failed or was killed leaves rows the next run with
    * the same settings picks up; anything unusable there is dropped and started again.
    */
-  private static async openReplacement(dir: string, identity: IndexIdentity, options: { retention?: RetentionPolicy }): Promise<IndexStore> {
+  private static async openReplacement(dir: IndexLocation, identity: IndexIdentity, options: { retention?: RetentionPolicy }): Promise<IndexStore> {
     const name = chunksTableFor(identity);
     const db = await connectDb(dir);
     try {
@@ -248,7 +247,7 @@ export class IndexStore implements VectorStore {
    * Opens an existing database without changing anything (dry runs, search, status);
    * undefined when there is none, or it was built another way.
    */
-  static async openForRead(dir: string, identity?: IndexIdentity): Promise<IndexStore | undefined> {
+  static async openForRead(dir: IndexLocation, identity?: IndexIdentity): Promise<IndexStore | undefined> {
     const meta = await readIndexMeta(dir);
     if (meta === undefined || (identity !== undefined && !sameIdentity(meta, identity))) return undefined;
     const name = meta.table ?? CHUNKS_TABLE;
@@ -271,6 +270,7 @@ export class IndexStore implements VectorStore {
       return store;
     } catch (err) {
       db.close();
+      if (isRemote(dir)) throw remoteError(dir, 'reading', err);
       // The database is derived data: the cure for any damage is the same, and costs no API call.
       throw new NoIndexError(`index database unreadable (${firstLine(err)}): run \`gitctx index\` to rebuild it from the cache`, {
         cause: err,
@@ -395,11 +395,14 @@ export class IndexStore implements VectorStore {
     await this.dropOtherTables();
   }
 
-  /** Tables other than this one and its query cache: a replaced index, or a build given up. */
+  /**
+   * Tables other than this one and its query cache: a replaced index, or a build given up.
+   * Only index tables: a shared index keeps its meta and writer lock beside them.
+   */
   private async dropOtherTables(): Promise<void> {
     const keep = new Set([this.tableName, queryCacheTableOf(this.tableName)]);
     for (const name of await this.db.tableNames()) {
-      if (!keep.has(name)) await dropTable(this.db, this.dir, name);
+      if (!keep.has(name) && isIndexTable(name)) await dropTable(this.db, this.dir, name);
     }
   }
 
@@ -439,6 +442,8 @@ export class IndexStore implements VectorStore {
 
   /** A query's vector from an earlier search with this model, if any. */
   async cachedQueryVector(model: string, text: string): Promise<Float32Array | undefined> {
+    // A shared index is never written by searches, so it holds no query cache to read.
+    if (isRemote(this.dir)) return undefined;
     const name = queryCacheTableOf(this.tableName);
     if (!(await this.db.tableNames()).includes(name)) return undefined;
     const table = await this.db.openTable(name);
@@ -455,6 +460,8 @@ export class IndexStore implements VectorStore {
 
   /** Remembers a query's vector; old versions of this small table are pruned when it has grown. */
   async cacheQueryVector(model: string, text: string, vector: Float32Array): Promise<void> {
+    // Clients of a shared index only read it: one writer at a time, and that is `gitctx index`.
+    if (isRemote(this.dir)) return;
     const name = queryCacheTableOf(this.tableName);
     const table = (await this.db.tableNames()).includes(name)
       ? await this.db.openTable(name)
@@ -483,7 +490,7 @@ export class IndexStore implements VectorStore {
   }
 }
 
-async function tableExists(dir: string, name: string): Promise<boolean> {
+async function tableExists(dir: IndexLocation, name: string): Promise<boolean> {
   const db = await connectDb(dir);
   try {
     return (await db.tableNames()).includes(name);
@@ -493,13 +500,19 @@ async function tableExists(dir: string, name: string): Promise<boolean> {
 }
 
 /** Drops a table LanceDB may no longer be able to open; its directory goes either way. */
-async function dropTable(db: Connection, dir: string, name: string): Promise<void> {
+async function dropTable(db: Connection, dir: IndexLocation, name: string): Promise<void> {
   try {
     await db.dropTable(name);
-  } catch {
+  } catch (err) {
+    if (isRemote(dir)) throw remoteError(dir, 'dropping a table of', err);
     // Too damaged for LanceDB to drop: remove what is left of it ourselves.
     await removeTree(join(dir, `${name}.lance`));
   }
+}
+
+/** A table gitctx builds for searching (chunks, or a query cache), which a rebuild may drop. */
+function isIndexTable(name: string): boolean {
+  return isChunksTableName(name) || /^query_cache(-[0-9a-f]{16})?$/.test(name);
 }
 
 function vectorSize(schema: Schema): number | undefined {
@@ -508,8 +521,21 @@ function vectorSize(schema: Schema): number | undefined {
   return type !== undefined && DataType.isFixedSizeList(type) ? type.listSize : undefined;
 }
 
-/** Removes the database (never following a link: lstat decides) and makes an empty one. */
-async function wipe(dir: string): Promise<void> {
+/**
+ * Removes the database (never following a link: lstat decides) and makes an empty one. On
+ * object storage only gitctx's index tables go: the writer lock held by this run stays, and
+ * meta is rewritten next.
+ */
+async function wipe(dir: IndexLocation): Promise<void> {
+  if (isRemote(dir)) {
+    const db = await connectDb(dir);
+    try {
+      for (const name of await db.tableNames()) if (isIndexTable(name)) await dropTable(db, dir, name);
+    } finally {
+      db.close();
+    }
+    return;
+  }
   await removeTree(dir);
   try {
     await mkdir(dir, { recursive: true });

@@ -19,3 +19,4 @@ export { readIndexMeta, SCHEMA_VERSION, type IndexIdentity, type IndexMeta, type
 export type { ChunkRow } from './schema.js';
 export { DEFAULT_RETENTION, type RetentionPolicy } from './retention.js';
 export { searchTextOf } from './search-text.js';
+export { describeLocation, isRemote, type IndexLocation, type RemoteIndex } from './location.js';

@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { readTextIfExists } from '../fs-read.js';
 import { writeFileAtomic } from '../workspace/index.js';
+import { isRemote } from './location.js';
+import type { IndexLocation } from './location.js';
 
 /** Bumped whenever the table layout changes; an index of another version is rebuilt from the cache. */
 export const SCHEMA_VERSION = 1;
@@ -58,8 +60,11 @@ export type IndexIdentity = Pick<IndexMeta, 'model' | 'dims' | 'chunker'>;
 
 const META_FILE = 'meta.json';
 
-export async function readIndexMeta(dbDir: string): Promise<IndexMeta | undefined> {
-  const text = await readTextIfExists(join(dbDir, META_FILE));
+/** The index's meta, from `.gitctx/db/meta.json` or, for an index on object storage, from there (LanceDB loaded only then). */
+export async function readIndexMeta(dbDir: IndexLocation): Promise<IndexMeta | undefined> {
+  const text = isRemote(dbDir)
+    ? await (await import('./remote-meta.js')).readRemoteMetaText(dbDir)
+    : await readTextIfExists(join(dbDir, META_FILE));
   if (text === undefined) return undefined;
   try {
     const meta = JSON.parse(text) as Partial<IndexMeta>;
@@ -73,8 +78,10 @@ export async function readIndexMeta(dbDir: string): Promise<IndexMeta | undefine
   }
 }
 
-export async function writeIndexMeta(dbDir: string, meta: IndexMeta): Promise<void> {
-  await writeFileAtomic(join(dbDir, META_FILE), `${JSON.stringify(meta, null, 2)}\n`);
+export async function writeIndexMeta(dbDir: IndexLocation, meta: IndexMeta): Promise<void> {
+  const text = `${JSON.stringify(meta, null, 2)}\n`;
+  if (isRemote(dbDir)) await (await import('./remote-meta.js')).writeRemoteMetaText(dbDir, text);
+  else await writeFileAtomic(join(dbDir, META_FILE), text);
 }
 
 /** The table an index for this identity is built in while another index is in use. */

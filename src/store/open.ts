@@ -4,6 +4,7 @@
  * code need not pay.
  */
 import type { IndexStore } from './index-store.js';
+import type { IndexLocation } from './location.js';
 import type { VectorStore } from './vector-store.js';
 
 /** The LanceDB store class (for the indexer, which writes; searches open a VectorStore). */
@@ -15,6 +16,6 @@ export async function loadIndexStore(): Promise<typeof IndexStore> {
  * The index in `dbDir` for searching, as its last complete run committed it; undefined when
  * there is none. NoIndexError (exit 8) when its database cannot be read.
  */
-export async function openVectorStore(dbDir: string): Promise<VectorStore | undefined> {
+export async function openVectorStore(dbDir: IndexLocation): Promise<VectorStore | undefined> {
   return (await loadIndexStore()).openForRead(dbDir);
 }

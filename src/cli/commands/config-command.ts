@@ -96,7 +96,12 @@ async function loadConfig(out: Output): Promise<ConfigModule> {
       const value: unknown = doc.getIn(key.split('.'));
       if (typeof value === 'string' && value !== '') out.secrets.push(value);
     }
+    const seq = doc.getIn(['index', 'storage_options']) as { toJSON?: () => unknown } | undefined;
+    const options = typeof seq?.toJSON === 'function' ? seq.toJSON() : undefined;
+    if (Array.isArray(options)) out.secrets.push(...config.storageSecrets(options, {}));
   }
+  // Object-storage credentials: from AWS_*/GOOGLE_*/AZURE_* variables and GITCTX_INDEX__STORAGE_OPTIONS.
+  out.secrets.push(...config.storageSecrets((process.env.GITCTX_INDEX__STORAGE_OPTIONS ?? '').split(',')));
   return config;
 }
 
@@ -203,6 +208,8 @@ async function runSet(out: Output, key: string, given: string, flags: ScopeFlags
   }
   const parsed = config.parseSettingString(key, value, given === '-' ? 'stdin' : 'the command line');
   const target = await targetFile(config, flags);
+  // A credential among storage options must not reach the committed file, even for a moment.
+  if (target.scope === 'repo' && key === 'index.storage_options') config.assertRepoStorageOptions(parsed as unknown[], target.path);
   const before = await config.readSettingsText(target.path, target.scope);
   const { text } = config.setSettingInText(before, key, parsed, target.path);
   if (text !== before) {
@@ -274,7 +281,7 @@ async function runTrust(out: Output, flags: { list?: boolean; json?: boolean }):
   }
   const root = await repoToApprove('trust');
   const resolved = await config.loadSettings({ repoRoot: root });
-  const request = config.endpointRequest(resolved);
+  const request = config.approvalRequest(resolved);
   if (request === undefined) {
     out.say('nothing to approve: this repository\'s settings send nothing to an endpoint you did not choose');
     return;

@@ -6,6 +6,8 @@ import { confirm } from '../confirm.js';
 import { formatDuration, formatUsd } from '../../format/units.js';
 import { statusLine } from '../progress.js';
 import type { RepoContext } from '../../app/context.js';
+import { isRemote } from '../../store/location.js';
+import type { HeldRemoteLock } from '../../store/remote-lock.js';
 
 interface IndexFlags {
   history?: boolean;
@@ -47,14 +49,17 @@ Sharded embedding (CI): N jobs each run \`gitctx index --shard K/N\` and keep th
 one. Copy the N embeddings folders into one (a plain union: the cache is content-addressed,
 so no two files collide), then a final \`gitctx index\` builds the database and embeds nothing.
 --shard works with --history, --worktree, --force, --dry-run (this shard's share) and --json
-(adds "shard": {"k", "n"}); it waits for the index lock like any index run.`,
+(adds "shard": {"k", "n"}); it waits for the index lock like any index run.
+
+With index.db_uri set (s3://, gs://, az://), the index is written there for every clone to search,
+one writer at a time: a second writer exits 9 naming the one that holds the lease.`,
     )
     .action(async (flags: IndexFlags) => runIndexCommand(flags));
 }
 
 async function runIndexCommand(flags: IndexFlags): Promise<void> {
   // Loaded here, not at start-up: the database and git code are only needed once a command runs.
-  const [{ lockIndex, openContext, providerFor }, { dryRunIndex, runIndex, runShardIndex }, { dryRunDims }] = await Promise.all([
+  const [{ indexLocationOf, lockIndex, lockSharedIndex, openContext, providerFor }, { dryRunIndex, runIndex, runShardIndex }, { dryRunDims }] = await Promise.all([
     import('../../app/context.js'),
     import('../../indexer/run.js'),
     import('../../indexer/dry-run-dims.js'),
@@ -65,6 +70,7 @@ async function runIndexCommand(flags: IndexFlags): Promise<void> {
   // A dry run needs no key and sends nothing: sizes and prices come from the model table or the disk.
   const dryRun = flags.dryRun ? { dims: await dryRunDims(context.workspace, context.resolved.settings) } : undefined;
   const provider = await providerFor(context, dryRun ? { dryRun } : {});
+  const dbLocation = await indexLocationOf(context);
   const quiet = flags.quiet === true;
   const warn = (message: string) => process.stderr.write(`gitctx: warning: ${printable(message)}\n`);
   const status = statusLine(process.stderr, !quiet && !flags.json);
@@ -82,6 +88,7 @@ async function runIndexCommand(flags: IndexFlags): Promise<void> {
     signal: controller.signal,
     warn: quiet ? () => undefined : warn,
     onProgress: progressReporter(status),
+    dbLocation,
     ...(shard ? { shard } : {}),
     ...(flags.verbose ? { onSkip: (path: string, reason: string) => process.stderr.write(`skip ${reason}: ${printable(path)}\n`) } : {}),
   };
@@ -103,13 +110,17 @@ async function runIndexCommand(flags: IndexFlags): Promise<void> {
     // rewrite them under this lock, so a shard takes it too.
     const lock = await lockIndex(context.repo, { quiet, signal: controller.signal });
     let summary: IndexSummary;
+    let shared: HeldRemoteLock | undefined;
     try {
       if (shard) summary = await runShardIndex({ ...base, shard });
       else {
-        await replaceUnusableDb(context, warn);
+        // The cache stays in .gitctx/embeddings under the local lock; a shared index also needs its writer lease.
+        if (isRemote(dbLocation)) shared = await lockSharedIndex(dbLocation, { quiet });
+        else await replaceUnusableDb(context, warn);
         summary = await runIndex(base);
       }
     } finally {
+      await shared?.release().catch((err: unknown) => warn(`could not release the writer lock (${err instanceof Error ? err.message : String(err)}); the next writer takes it over once it is stale`));
       await lock.release();
     }
     status.done();

@@ -8,7 +8,8 @@ export function statusCommand(): Command {
     .action(async (flags: { json?: boolean }) => {
       const [{ openContext }, { readStatus, describeStatus }] = await Promise.all([import('../../app/context.js'), import('../../app/status.js')]);
       const context = await openContext();
-      const report = await readStatus(context.repo, context.workspace);
+      const { indexLocationOf } = await import('../../app/context.js');
+      const report = await readStatus(context.repo, context.workspace, await indexLocationOf(context));
       process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : `${describeStatus(report)}\n`);
     });
 }

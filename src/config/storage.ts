@@ -1,0 +1,103 @@
+/**
+ * Settings of an index kept on object storage: `index.db_uri` (a LanceDB URI, `s3://bucket/prefix`,
+ * `gs://...`, `az://...`) and `index.storage_options` (`name=value` items LanceDB connects with:
+ * endpoint, region, credentials...). Credentials are treated like API keys: any option whose name
+ * says it is a secret lives only in the user file or the environment, and is shown masked; the
+ * repository's committed file may name only the options in REPO_STORAGE_OPTIONS, which say where the
+ * storage is, never who may use it. Pure.
+ */
+import { displayUrl, maskSecret, urlSecrets } from '../embed/mask.js';
+import { UsageError } from '../errors.js';
+import type { RemoteIndex } from '../store/location.js';
+import type { Settings } from './schema.js';
+
+/** `s3://bucket`, `gs://bucket/some/prefix`, `az://container/prefix`: no credentials, query or fragment in it. */
+export const DB_URI_PATTERN = /^(?:s3|gs|az):\/\/[a-z0-9][a-z0-9._-]{1,253}(?:\/[A-Za-z0-9._\-/]*)?$/;
+export const STORAGE_OPTION_PATTERN = /^[a-z][a-z0-9_]{0,63}=/;
+
+/** Option names that may hold a credential: masked everywhere, refused in the repo file. */
+const SECRET_NAME = /secret|token|password|passwd|key|sas|credential|signature/i;
+
+/** What the repository's file may set: where the storage is and how to talk to it. */
+export const REPO_STORAGE_OPTIONS: ReadonlySet<string> = new Set([
+  'endpoint', 'aws_endpoint', 'endpoint_url', 'aws_endpoint_url',
+  'region', 'aws_region', 'default_region', 'aws_default_region',
+  'allow_http', 'aws_allow_http',
+  'virtual_hosted_style_request', 'aws_virtual_hosted_style_request',
+  'connect_timeout', 'timeout', 'client_max_retries', 'client_retry_timeout',
+  'account_name', 'azure_storage_account_name',
+]);
+
+/** Environment variables object_store reads credentials from, masked wherever they could be echoed. */
+const SECRET_ENV = /^(?:AWS|GOOGLE|AZURE)_[A-Z0-9_]*(?:SECRET|TOKEN|KEY|PASSWORD)[A-Z0-9_]*$/;
+
+export function isSecretStorageOption(name: string): boolean {
+  return SECRET_NAME.test(name);
+}
+
+function splitOption(item: string): [string, string] {
+  const at = item.indexOf('=');
+  return at === -1 ? [item, ''] : [item.slice(0, at), item.slice(at + 1)];
+}
+
+/** `name=value` items as LanceDB's storage options; a later item wins. */
+export function storageOptionsOf(items: readonly string[]): Record<string, string> {
+  const options: Record<string, string> = {};
+  for (const item of items) {
+    const [name, value] = splitOption(item);
+    options[name] = value;
+  }
+  return options;
+}
+
+/** The items as they may be shown: secret values masked. */
+export function maskStorageOptions(items: readonly unknown[]): unknown[] {
+  return items.map((item) => {
+    if (typeof item !== 'string') return item;
+    const [name, value] = splitOption(item);
+    if (isSecretStorageOption(name)) return `${name}=${maskSecret(value)}`;
+    // An endpoint may carry a user and password (`http://user:pass@host`): shown without them.
+    return /^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(value) ? `${name}=${displayUrl(value)}` : item;
+  });
+}
+
+/**
+ * Throws when the repository's committed file names a storage option it may not: a credential
+ * (named, never quoted) or anything beyond where the storage is.
+ */
+export function assertRepoStorageOptions(items: readonly unknown[], origin: string): void {
+  for (const item of items) {
+    if (typeof item !== 'string') continue;
+    const [name] = splitOption(item);
+    if (REPO_STORAGE_OPTIONS.has(name)) continue;
+    const why = isSecretStorageOption(name)
+      ? 'credentials live only in your user file or environment, because the repo file is committed'
+      : `the repo file may set only ${[...REPO_STORAGE_OPTIONS].join(', ')}`;
+    throw new UsageError(
+      `${origin}: index.storage_options sets ${name}, which is not allowed there (${why}): run \`gitctx config set --user index.storage_options ...\``,
+    );
+  }
+}
+
+/** Every credential the settings and the environment hold for object storage, to scrub from messages. */
+export function storageSecrets(items: readonly unknown[], env: NodeJS.ProcessEnv = process.env): string[] {
+  const fromOptions = items
+    .filter((item): item is string => typeof item === 'string')
+    .map(splitOption)
+    .flatMap(([name, value]) => (isSecretStorageOption(name) ? [value] : urlSecrets(value)));
+  const fromEnv = Object.entries(env)
+    .filter(([name, value]) => SECRET_ENV.test(name) && value !== undefined && value !== '')
+    .map(([, value]) => value as string);
+  return [...fromOptions, ...fromEnv].filter((s) => s !== '');
+}
+
+/** The index on object storage the settings name; undefined for the local `.gitctx/db`. */
+export function remoteIndexOf(settings: Settings, env: NodeJS.ProcessEnv = process.env): RemoteIndex | undefined {
+  const uri = settings.index.db_uri;
+  if (uri === undefined) return undefined;
+  return {
+    uri: uri.replace(/\/+$/, ''),
+    storageOptions: storageOptionsOf(settings.index.storage_options),
+    secrets: storageSecrets(settings.index.storage_options, env),
+  };
+}
