@@ -100,8 +100,8 @@ export const searchOutputSchema = z.object({
       score: z
         .number()
         .describe(
-          'Higher is better, on a scale that does not depend on the other results: hybrid 0 to 1 (0.8 × cosine + 0.2 × saturated BM25), ' +
-            'vector the cosine (-1 to 1), text the saturated BM25 bm25/(bm25+20) (0 to 1). A question nothing answers scores low.',
+          'Higher is better, on a scale that does not depend on the other results: hybrid 0 to 1 (the larger of the cosine and the saturated BM25), ' +
+            'vector the cosine (-1 to 1), text the saturated BM25 bm25/(bm25+10) (0 to 1). A question nothing answers scores low.',
         ),
       language: z.string(),
       blob_sha: z.string(),

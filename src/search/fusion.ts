@@ -6,20 +6,24 @@
  *
  * - text: BM25 is unbounded and grows with the number of query words matched, so it is
  *   saturated, bm25 / (bm25 + BM25_HALF), into [0, 1).
- * - hybrid: a weighted sum of the cosine (below 0 counts as 0) and the saturated BM25, in
- *   [0, 1] (CombSUM over bounded scores). A chunk one ranker did not return gets 0 from it.
+ * - hybrid: the stronger of the two pieces of evidence, max(cosine, saturated BM25), in
+ *   [0, 1] (CombMAX over bounded scores; a cosine below 0 counts as 0, a ranker that did not
+ *   return the chunk gives 0). A question in the code's own words has a strong BM25 match,
+ *   and the maximum keeps it on top as plain BM25 would; a question in other words matches
+ *   few rare words, its saturated BM25 stays low, and the cosine decides. A weighted sum
+ *   cannot do both: on the dev questions (bench/eval/questions.json, source-first prior on)
+ *   every BM25 weight that kept literal questions at BM25's level cost the reworded ones
+ *   half their recall, and every weight that kept those lost literal MRR@10 to BM25.
  *
  * Replaces reciprocal rank fusion, whose score is relative (1 for the first result of any
- * query) and which ranked worse on the dev questions (bench/eval/questions.json, local-v1
- * and local-v2, source-first prior on): Recall@10 0.75 and 0.77 under RRF, 0.84 and 0.87
- * fused this way. Pure: no I/O.
+ * query) and which ranked below BM25 on literal questions. Pure: no I/O.
  */
 
-/** The BM25 score at which the saturated text score is one half (a good match of one or two rare words in our eval corpora). */
-export const BM25_HALF = 20;
-
-/** Share of the hybrid score that comes from the cosine; the saturated BM25 gives the rest. */
-export const VECTOR_WEIGHT = 0.8;
+/**
+ * The BM25 score at which the saturated text score is one half: about one rare word matched
+ * in a chunk of our eval corpora. Chosen on the dev questions only (10 against 5 and 20).
+ */
+export const BM25_HALF = 10;
 
 /** Each ranker's own score for a chunk; absent when that ranker did not return it. */
 export interface RankerScores {
@@ -37,7 +41,7 @@ export function saturatedBm25(bm25: number): number {
 /** The hybrid score in [0, 1] of a chunk with these ranker scores. */
 export function hybridScore(scores: RankerScores): number {
   const cosine = Math.min(1, Math.max(0, scores.vector ?? 0));
-  return VECTOR_WEIGHT * cosine + (1 - VECTOR_WEIGHT) * saturatedBm25(scores.text ?? 0);
+  return Math.max(cosine, saturatedBm25(scores.text ?? 0));
 }
 
 /** An item with the score it is ranked by and each ranker's own. */

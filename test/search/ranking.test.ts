@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BM25_HALF, fuseHybrid, hybridScore, saturatedBm25, VECTOR_WEIGHT } from '../../src/search/fusion.js';
+import { BM25_HALF, fuseHybrid, hybridScore, saturatedBm25 } from '../../src/search/fusion.js';
 import type { Fused } from '../../src/search/fusion.js';
 import { groupResults } from '../../src/search/group.js';
 import { compilePathFilter } from '../../src/search/path-filter.js';
@@ -34,10 +34,12 @@ describe('absolute scores', () => {
 
   it.each([
     [{ vector: 1, text: 1e12 }, 1],
-    [{ vector: 1 }, VECTOR_WEIGHT],
-    [{ text: BM25_HALF }, (1 - VECTOR_WEIGHT) / 2],
-    [{ vector: -0.4, text: BM25_HALF }, (1 - VECTOR_WEIGHT) / 2],
-    [{ vector: 0.5, text: BM25_HALF }, VECTOR_WEIGHT / 2 + (1 - VECTOR_WEIGHT) / 2],
+    [{ vector: 1 }, 1],
+    [{ vector: 0.3 }, 0.3],
+    [{ text: BM25_HALF }, 0.5],
+    [{ vector: -0.4, text: BM25_HALF }, 0.5],
+    [{ vector: 0.7, text: BM25_HALF }, 0.7],
+    [{ vector: 0.2, text: 3 * BM25_HALF }, 0.75],
     [{}, 0],
   ])('the hybrid score of %j is %f, in [0, 1]', (scores, expected) => {
     expect(hybridScore(scores)).toBeCloseTo(expected, 6);
@@ -45,13 +47,13 @@ describe('absolute scores', () => {
 
   it('fuses both lists by hybrid score, each item once with both rankers\' scores, and does not rescale to the best', () => {
     const item = (id: string, score: number) => ({ id, score });
-    const fused = fuseHybrid([item('a', 0.3), item('b', 0.2)], [item('c', 40), item('a', 10)], (x) => x.id);
+    const fused = fuseHybrid([item('a', 0.3), item('b', 0.2)], [item('c', 2), item('a', 1)], (x) => x.id);
     expect(fused.map((f) => [f.id, f.scores])).toEqual([
-      ['a', { vector: 0.3, text: 10 }],
+      ['a', { vector: 0.3, text: 1 }],
       ['b', { vector: 0.2 }],
-      ['c', { text: 40 }],
+      ['c', { text: 2 }],
     ]);
-    expect(fused.map((f) => f.score)).toEqual([hybridScore({ vector: 0.3, text: 10 }), hybridScore({ vector: 0.2 }), hybridScore({ text: 40 })]);
+    expect(fused.map((f) => f.score)).toEqual([hybridScore({ vector: 0.3, text: 1 }), hybridScore({ vector: 0.2 }), hybridScore({ text: 2 })]);
     // Weak matches stay weak: nothing is normalised so the first result is 1.
     expect(fused[0]!.score).toBeLessThan(0.5);
     expect(fuseHybrid([], [], (x: { score: number }) => String(x.score))).toEqual([]);

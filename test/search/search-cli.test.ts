@@ -115,7 +115,7 @@ describe('gitctx search', () => {
       }
       if (mode === 'text') {
         expect(Object.keys(r.scores)).toEqual(['text']);
-        expect(r.score).toBeCloseTo(r.scores.text / (r.scores.text + 20), 12);
+        expect(r.score).toBeCloseTo(r.scores.text / (r.scores.text + 10), 12);
       }
       if (mode === 'hybrid') {
         expect(r.score).toBeGreaterThan(0);

@@ -35,9 +35,9 @@ export function searchCommand(): Command {
       'after',
       `
 Scores do not depend on the other results, so a question nothing answers scores low:
-  hybrid  0.8 × cosine (below 0 counts as 0) + 0.2 × bm25 / (bm25 + 20), 0 to 1
+  hybrid  the larger of the cosine (below 0 counts as 0) and bm25 / (bm25 + 10), 0 to 1
   vector  the cosine similarity of the question and the chunk, -1 to 1
-  text    the BM25 score saturated as bm25 / (bm25 + 20), 0 to 1
+  text    the BM25 score saturated as bm25 / (bm25 + 10), 0 to 1
 --format json also gives each ranker's own: "scores": {"vector": cosine, "text": BM25}.
 
 Examples:
