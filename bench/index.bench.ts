@@ -8,6 +8,7 @@
  * - a real repository we did not write: the published source of zod (as installed in
  *   node_modules), committed into a temp git repository, and a ~10,000-file one made of
  *   several published packages (`GITCTX_BENCH_SCALE_ONLY=1` skips these two).
+ * `GITCTX_BENCH_BIN=/path/to/cli/main.js` measures another build of gitctx.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { writeSyntheticRepo } from './synthetic-repo.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const bin = join(root, 'dist', 'cli', 'main.js');
+/** The gitctx under test; GITCTX_BENCH_BIN points at another build (an older commit's) to compare. */
+const bin = process.env.GITCTX_BENCH_BIN ?? join(root, 'dist', 'cli', 'main.js');
 const SOURCE_PACKAGE = 'zod';
 
 interface Timed {
