@@ -1,17 +1,25 @@
 /**
- * Index benchmark on a real repository we did not write: the published source of
- * zod (as installed in node_modules), committed into a temp git repository.
- * Runs the built `gitctx` binary as a user would, under /usr/bin/time for peak RSS,
- * and reports each figure beside `node -e 0` measured in the same run.
+ * Index benchmarks, each running the built `gitctx` binary as a user would, under
+ * /usr/bin/time for peak RSS, with figures beside `node -e 0` measured in the same run:
+ * - scale: generated repositories of 5,000, 20,000 and 100,000 files of about 2 KB
+ *   (`GITCTX_BENCH_FILES=5000,20000` to choose; `GITCTX_BENCH_MODELS=local-v1,local-v2`
+ *   to measure models other than the default), cold index, no-op re-run and a rebuild
+ *   of the database from the cache, with the JS heap's share of the peak;
+ * - a real repository we did not write: the published source of zod (as installed in
+ *   node_modules), committed into a temp git repository, and a ~10,000-file one made of
+ *   several published packages (`GITCTX_BENCH_SCALE_ONLY=1` skips these two).
+ * `GITCTX_BENCH_BIN=/path/to/cli/main.js` measures another build of gitctx.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeSyntheticRepo } from './synthetic-repo.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const bin = join(root, 'dist', 'cli', 'main.js');
+/** The gitctx under test; GITCTX_BENCH_BIN points at another build (an older commit's) to compare. */
+const bin = process.env.GITCTX_BENCH_BIN ?? join(root, 'dist', 'cli', 'main.js');
 const SOURCE_PACKAGE = 'zod';
 
 interface Timed {
@@ -22,11 +30,12 @@ interface Timed {
 
 const hasTime = existsSync('/usr/bin/time');
 
-function timed(command: string, args: readonly string[], cwd: string): Timed {
+function timed(command: string, args: readonly string[], cwd: string, extraEnv: Record<string, string> = {}): Timed {
   const started = performance.now();
+  const env = { ...process.env, NO_COLOR: '1', ...extraEnv };
   const result = hasTime
-    ? spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
-    : spawnSync(command, args, { cwd, encoding: 'utf8' });
+    ? spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], { cwd, encoding: 'utf8', env, maxBuffer: 64 * 1024 * 1024 })
+    : spawnSync(command, args, { cwd, encoding: 'utf8', env, maxBuffer: 64 * 1024 * 1024 });
   const seconds = (performance.now() - started) / 1000;
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
   const rssKb = hasTime ? Number(result.stderr.trim().split('\n').pop()) : Number.NaN;
@@ -62,6 +71,100 @@ function largestSource(dir: string): string {
 }
 
 export default async function bench(): Promise<void> {
+  await scaleRepositories();
+  if (process.env.GITCTX_BENCH_SCALE_ONLY === '1') return;
+  await realRepository();
+  await largeRepository();
+}
+
+/**
+ * Loaded into each measured `gitctx` process (NODE_OPTIONS=--require): samples
+ * process.memoryUsage() every 20 ms and, at exit, writes the peaks to the file named
+ * by GITCTX_BENCH_MEMORY_OUT, so the peak RSS can be split into the JS heap and the
+ * rest (LanceDB's native allocations, Arrow buffers, code). Sampling may miss a short
+ * spike; /usr/bin/time's figure is the exact peak RSS.
+ */
+const MEMORY_SAMPLER = `
+const { writeFileSync } = require('node:fs');
+const out = process.env.GITCTX_BENCH_MEMORY_OUT;
+if (out) {
+  const peak = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
+  const sample = () => { const m = process.memoryUsage(); for (const k of Object.keys(peak)) peak[k] = Math.max(peak[k], m[k]); };
+  setInterval(sample, 20).unref();
+  process.on('exit', () => { sample(); writeFileSync(out, JSON.stringify(peak)); });
+}
+`;
+
+interface MemoryPeaks {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+function sizesWanted(): number[] {
+  const spec = process.env.GITCTX_BENCH_FILES ?? '5000,20000,100000';
+  return spec.split(',').map((s) => Number(s.trim())).filter((n) => Number.isSafeInteger(n) && n > 0);
+}
+
+/** Cold index, no-op re-run and rebuild from the cache of generated repositories, per model. */
+async function scaleRepositories(): Promise<void> {
+  const models = (process.env.GITCTX_BENCH_MODELS ?? 'local').split(',').map((m) => m.trim()).filter((m) => m !== '');
+  const work = mkdtempSync(join(tmpdir(), 'gitctx-bench-scale-'));
+  try {
+    const sampler = join(work, 'memory-sampler.cjs');
+    writeFileSync(sampler, MEMORY_SAMPLER);
+    const peaksFile = join(work, 'peaks.json');
+    const nodeRuns = Array.from({ length: 5 }, () => timed(process.execPath, ['-e', '0'], work));
+    const nodeStart = median(nodeRuns.map((t) => t.seconds));
+    const nodeRss = median(nodeRuns.map((t) => t.maxRssMb ?? Number.NaN));
+    const out = process.stdout;
+    out.write(`Generated repositories: files of about 2 KB (TypeScript, Python, Go, Rust, Markdown), one commit; one run each.\n`);
+    out.write(`Baseline: \`node -e 0\`, median of 5: ${(nodeStart * 1000).toFixed(0)} ms, peak RSS ${nodeRss.toFixed(0)} MB.\n`);
+    out.write('JS heap and buffers: sampled peaks of heapUsed and arrayBuffers; the rest of the peak RSS is native (LanceDB, Arrow in Rust) and code.\n\n');
+    out.write('| model | files | case | seconds | peak RSS MB | vs node -e 0 RSS | JS heap MB | buffers MB | detail |\n| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |\n');
+    for (const files of sizesWanted()) {
+      const dir = join(work, `repo-${files}`);
+      git(work, ['init', '-q', '-b', 'main', dir]);
+      const generated = performance.now();
+      await writeSyntheticRepo(dir, files);
+      const generateSeconds = (performance.now() - generated) / 1000;
+      for (const model of models) {
+        const env: Record<string, string> = {
+          GITCTX_MODEL__EMBEDDING: model,
+          GITCTX_BENCH_MEMORY_OUT: peaksFile,
+          NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${sampler}`.trim(),
+        };
+        const run = () => {
+          const t = timed(process.execPath, [bin, 'index', '--json'], dir, env);
+          const peaks = JSON.parse(readFileSync(peaksFile, 'utf8')) as MemoryPeaks;
+          return { ...t, peaks, summary: JSON.parse(t.stdout) as { files: number; chunks: number; embedded_chunks: number; cache_hits: number } };
+        };
+        rmSync(join(dir, '.gitctx'), { recursive: true, force: true });
+        const cold = run();
+        const noop = run();
+        rmSync(join(dir, '.gitctx', 'db'), { recursive: true, force: true });
+        const rebuild = run();
+        const row = (name: string, r: ReturnType<typeof run>, detail: string) => {
+          const rss = r.maxRssMb ?? r.peaks.rss / 2 ** 20;
+          out.write(
+            `| ${model} | ${files} | ${name} | ${r.seconds.toFixed(1)} | ${rss.toFixed(0)} | ${(rss / nodeRss).toFixed(1)}x | ${(r.peaks.heapUsed / 2 ** 20).toFixed(0)} | ${(r.peaks.arrayBuffers / 2 ** 20).toFixed(0)} | ${detail} |\n`,
+          );
+        };
+        row('cold index', cold, `${cold.summary.files} files, ${cold.summary.chunks} chunks, ${cold.summary.embedded_chunks} embedded (repo generated in ${generateSeconds.toFixed(1)} s)`);
+        row('no-op re-run', noop, `${noop.summary.embedded_chunks} embedded`);
+        row('rebuild db from cache', rebuild, `${rebuild.summary.cache_hits} chunks from the cache, ${rebuild.summary.embedded_chunks} embedded`);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The published source of zod, committed: cold, no-op, rebuild and a one-function edit. */
+async function realRepository(): Promise<void> {
   const source = join(root, 'node_modules', SOURCE_PACKAGE);
   const version = (JSON.parse(readFileSync(join(source, 'package.json'), 'utf8')) as { version: string }).version;
   const dir = mkdtempSync(join(tmpdir(), 'gitctx-bench-index-'));
@@ -109,7 +212,6 @@ export default async function bench(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  await largeRepository();
 }
 
 /** Packages (as published, from node_modules) that together make a ~10,000-file repository. */

@@ -14,14 +14,20 @@ import { CHUNKS_TABLE, chunksTableFor, isChunksTableName, queryCacheTableOf, rea
 import type { IndexIdentity, IndexMeta, RememberedSkip } from './meta.js';
 import { cleanupCutoff, DEFAULT_RETENTION } from './retention.js';
 import type { RetentionPolicy } from './retention.js';
+import { boundWriterMemory } from './native-memory.js';
 import { chunksSchema, queryCacheSchema, rowsToArrow } from './schema.js';
 import type { ChunkRow } from './schema.js';
 import type { CandidateQuery, StoredChunk, VectorStore } from './vector-store.js';
 import { whereOf } from './where.js';
 
-/** Rows buffered before one `add`: keeps table versions few and memory bounded. */
-const ADD_BATCH_ROWS = 4096;
-const ADD_BATCH_BYTES = 16 * 1024 * 1024;
+/**
+ * Rows buffered before one `add`: keeps table versions few and memory bounded. Each
+ * batch is held about four times over while it is written (the rows, their Arrow
+ * copy, its IPC encoding, LanceDB's own), so it stays small; the compaction at the
+ * end of the run joins the fragments, so their number costs searches nothing.
+ */
+const ADD_BATCH_ROWS = 1024;
+const ADD_BATCH_BYTES = 4 * 1024 * 1024;
 /** Query-cache writes between compactions of that table. */
 const QUERY_CACHE_PRUNE_EVERY = 50;
 /** Ids per delete predicate: one table version per group. */
@@ -172,6 +178,7 @@ export class IndexStore implements VectorStore {
     warn: (message: string) => void,
     options: { retention?: RetentionPolicy } = {},
   ): Promise<IndexStore> {
+    boundWriterMemory();
     const meta = await readIndexMeta(dir);
     const current = meta?.table ?? CHUNKS_TABLE;
     if (meta !== undefined && sameIdentity(meta, identity)) {
@@ -292,28 +299,38 @@ export class IndexStore implements VectorStore {
     return this.table.version();
   }
 
-  /** Every file version in the index, by file id. */
+  /**
+   * Every file version in the index, by file id. The rows are read batch by batch and
+   * folded into one entry per file as they come: a table of a million chunks never
+   * stands in memory as a million row objects.
+   */
   async storedFiles(): Promise<Map<string, StoredFile>> {
-    const rows = (await this.table
-      .query()
-      .select(['file_id', 'path', 'blob_sha', 'is_head', 'uncommitted', 'commit_sha'])
-      .toArray()) as Pick<ChunkRow, 'file_id' | 'path' | 'blob_sha' | 'is_head' | 'uncommitted' | 'commit_sha'>[];
     const files = new Map<string, StoredFile>();
-    for (const row of rows) {
-      const existing = files.get(row.file_id);
-      if (existing) {
-        existing.chunks += 1;
-        continue;
+    const query = this.table.query().select(['file_id', 'path', 'blob_sha', 'is_head', 'uncommitted', 'commit_sha']);
+    for await (const batch of query) {
+      const column = <T>(name: string) => batch.getChild(name) as { get(i: number): T } | null;
+      const [fileId, path, blobSha, isHead, uncommitted, commitSha] = [
+        column<string>('file_id'), column<string>('path'), column<string>('blob_sha'),
+        column<boolean>('is_head'), column<boolean>('uncommitted'), column<string | null>('commit_sha'),
+      ];
+      if (!fileId || !path || !blobSha || !isHead || !uncommitted || !commitSha) throw new Error('chunks table lacks a column of its schema');
+      for (let i = 0; i < batch.numRows; i++) {
+        const id = fileId.get(i);
+        const existing = files.get(id);
+        if (existing) {
+          existing.chunks += 1;
+          continue;
+        }
+        files.set(id, {
+          fileId: id,
+          path: path.get(i),
+          blobSha: blobSha.get(i),
+          isHead: isHead.get(i),
+          uncommitted: uncommitted.get(i),
+          commitSha: commitSha.get(i),
+          chunks: 1,
+        });
       }
-      files.set(row.file_id, {
-        fileId: row.file_id,
-        path: row.path,
-        blobSha: row.blob_sha,
-        isHead: row.is_head,
-        uncommitted: row.uncommitted,
-        commitSha: row.commit_sha,
-        chunks: 1,
-      });
     }
     return files;
   }
@@ -370,6 +387,13 @@ export class IndexStore implements VectorStore {
   async commit(meta: Omit<IndexMeta, 'schema_version' | 'updated_at' | 'table_version' | 'table'>): Promise<void> {
     await this.flush();
     if (this.changed || !(await this.hasTextIndex())) {
+      // The full-text index is rebuilt whole below, so the old one goes first: compacting
+      // under it would rewrite (remap) it in memory only to replace it, the peak of the run.
+      await this.dropTextIndex();
+      // Versions that searches may still be reading stay (see retention.ts). No other
+      // writer runs (the index lock), so files no version references are leftovers of a killed run.
+      const cleanupOlderThan = cleanupCutoff(await this.table.listVersions(), new Date(), this.retention);
+      await lanceWrite(this.dir, () => this.table.optimize({ cleanupOlderThan, deleteUnverified: true }));
       if ((await this.table.countRows()) > 0) {
         await lanceWrite(this.dir, () =>
           this.table.createIndex('search_text', {
@@ -378,10 +402,6 @@ export class IndexStore implements VectorStore {
           }),
         );
       }
-      // Versions that searches may still be reading stay (see retention.ts). No other
-      // writer runs (the index lock), so files no version references are leftovers of a killed run.
-      const cleanupOlderThan = cleanupCutoff(await this.table.listVersions(), new Date(), this.retention);
-      await lanceWrite(this.dir, () => this.table.optimize({ cleanupOlderThan, deleteUnverified: true }));
     }
     const table_version = await this.table.version();
     await writeIndexMeta(this.dir, {
@@ -403,6 +423,13 @@ export class IndexStore implements VectorStore {
     const keep = new Set([this.tableName, queryCacheTableOf(this.tableName)]);
     for (const name of await this.db.tableNames()) {
       if (!keep.has(name) && isIndexTable(name)) await dropTable(this.db, this.dir, name);
+    }
+  }
+
+  /** Drops the full-text index (a search keeps reading it at the version meta.json names). */
+  private async dropTextIndex(): Promise<void> {
+    for (const index of await this.table.listIndices()) {
+      if (index.columns.includes('search_text')) await lanceWrite(this.dir, () => this.table.dropIndex(index.name));
     }
   }
 

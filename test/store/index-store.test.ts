@@ -149,4 +149,22 @@ describe('IndexStore', () => {
     expect(JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')).model).toBe('test-model');
     expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
+
+  it('a file of more chunks than one write batch is listed once with all of them, and every batch is searchable', async () => {
+    const store = await IndexStore.openForWrite(dir, identity, warn);
+    await store.add(rows('big', 'src/big.ts', 2500));
+    await store.add(rows('small', 'src/small.ts', 2));
+    await store.commit({ ...identity, indexed_commit: 'abc' });
+    const files = await store.storedFiles();
+    expect([...files.values()].map((f) => [f.path, f.chunks])).toEqual([
+      ['src/big.ts', 2500],
+      ['src/small.ts', 2],
+    ]);
+    // The full-text index is built after the compaction, over every row of every batch.
+    for (const chunk of [0, 1500, 2499]) {
+      const hits = await store.textSearch(`src/big.ts chunk ${chunk}`, { limit: 200 });
+      expect(hits.some((h) => h.chunkIndex === chunk)).toBe(true);
+    }
+    store.close();
+  });
 });
