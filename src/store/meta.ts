@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { readTextIfExists } from '../fs-read.js';
 import { writeFileAtomic } from '../workspace/index.js';
+import type { VectorIndexRecord } from './vector-index.js';
 
 /** Bumped whenever the table layout changes; an index of another version is rebuilt from the cache. */
 export const SCHEMA_VERSION = 1;
@@ -46,6 +47,8 @@ export interface IndexMeta {
    * and this field moves to it only when that build has committed.
    */
   table?: string;
+  /** The ANN index on the vectors, when the table has one: what it was trained on (vector-index.ts). */
+  vector_index?: VectorIndexRecord;
 }
 
 /** A content-stage skip and the filter inputs it was decided with. */
@@ -66,11 +69,18 @@ export async function readIndexMeta(dbDir: string): Promise<IndexMeta | undefine
     if (typeof meta.model !== 'string' || typeof meta.dims !== 'number' || typeof meta.chunker !== 'string') return undefined;
     // The name becomes a path under db/: only names gitctx itself gives are accepted.
     if (meta.table !== undefined && !isChunksTableName(meta.table)) return undefined;
+    // Only a count compared against the table: anything else there means "trained on unknown data" (retrained).
+    if (meta.vector_index !== undefined && !isVectorIndexRecord(meta.vector_index)) delete meta.vector_index;
     return meta as IndexMeta;
   } catch (err) {
     if (err instanceof SyntaxError) return undefined;
     throw err;
   }
+}
+
+function isVectorIndexRecord(value: unknown): value is VectorIndexRecord {
+  const r = value as Partial<VectorIndexRecord> | null;
+  return typeof r === 'object' && r !== null && r.kind === 'ivf_pq' && Number.isSafeInteger(r.trained_rows) && Number.isSafeInteger(r.partitions);
 }
 
 export async function writeIndexMeta(dbDir: string, meta: IndexMeta): Promise<void> {
