@@ -15,7 +15,7 @@ import type { ChunkRow } from './schema.js';
 import type { CandidateQuery, StoredChunk, VectorStore } from './vector-store.js';
 import { whereOf } from './where.js';
 import { arrow } from './arrow.js';
-import { DEFAULT_VECTOR_INDEX_POLICY, NPROBES, planVectorIndex, REFINE_FACTOR } from './vector-index.js';
+import { DEFAULT_VECTOR_INDEX_POLICY, NPROBES, planVectorIndex, REFINE_FACTOR, VECTOR_INDEX_KIND } from './vector-index.js';
 import type { VectorIndexPolicy, VectorIndexRecord } from './vector-index.js';
 
 /** Rows buffered before one `add`: keeps table versions few and memory bounded. */
@@ -434,15 +434,15 @@ export class IndexStore implements VectorStore {
   private async maintainVectorIndex(rows: number): Promise<void> {
     const indexes = await this.table.listIndices();
     const existing = indexes.find((index) => index.columns.includes('vector'));
-    const action = planVectorIndex(rows, this.dims, existing !== undefined, this.vectorRecord, this.vectorPolicy);
+    const action = planVectorIndex(rows, existing !== undefined, this.vectorRecord, this.vectorPolicy);
     if (action.kind === 'train') {
       await lanceWrite(this.dir, () =>
         this.table.createIndex('vector', {
-          config: lancedb.Index.ivfPq({ distanceType: 'cosine', numPartitions: action.partitions, numSubVectors: action.subVectors }),
+          config: lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: action.partitions }),
           replace: true,
         }),
       );
-      this.vectorRecord = { kind: 'ivf_pq', trained_rows: rows, partitions: action.partitions };
+      this.vectorRecord = { kind: VECTOR_INDEX_KIND, trained_rows: rows, partitions: action.partitions };
     } else if (action.kind === 'drop' && existing !== undefined) {
       await lanceWrite(this.dir, () => this.table.dropIndex(existing.name));
       this.vectorRecord = undefined;
@@ -477,8 +477,9 @@ export class IndexStore implements VectorStore {
     return topWithTies(async (limit) => {
       let query = this.table.vectorSearch(vector).distanceType('cosine').select([...RESULT_COLUMNS, '_distance']).limit(limit);
       // A narrow filter may leave the probed partitions short of `limit`: LanceDB then probes
-      // further (no maximum set), so a filtered search still returns every match it can.
-      if (indexed) query = query.minimumNprobes(NPROBES).refineFactor(REFINE_FACTOR);
+      // further, up to the maximum (by default the minimum; 0 lifts it), so a filtered search
+      // still returns every match there is, as the exact scan does.
+      if (indexed) query = query.maximumNprobes(0).minimumNprobes(NPROBES).refineFactor(REFINE_FACTOR).ef(limit * REFINE_FACTOR * 2);
       else if (how.exact === true) query = query.bypassVectorIndex();
       if (where) query = query.where(where);
       return ((await query.toArray()) as (ResultRow & { _distance: number })[]).map((row) => toStoredChunk(row, 1 - row._distance));

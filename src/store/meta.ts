@@ -80,7 +80,7 @@ export async function readIndexMeta(dbDir: string): Promise<IndexMeta | undefine
 
 function isVectorIndexRecord(value: unknown): value is VectorIndexRecord {
   const r = value as Partial<VectorIndexRecord> | null;
-  return typeof r === 'object' && r !== null && r.kind === 'ivf_pq' && Number.isSafeInteger(r.trained_rows) && Number.isSafeInteger(r.partitions);
+  return typeof r === 'object' && r !== null && typeof r.kind === 'string' && Number.isSafeInteger(r.trained_rows) && Number.isSafeInteger(r.partitions);
 }
 
 export async function writeIndexMeta(dbDir: string, meta: IndexMeta): Promise<void> {

@@ -5,10 +5,13 @@
  *
  * Below a size a flat scan of every vector is fast and exact, and an index would only
  * cost build time and recall; past it the scan grows with the table while an IVF
- * search reads a few partitions. The index is IVF-PQ with cosine distance: partitions
- * (k-means centroids) pick where to look, product-quantised codes rank inside them,
- * and the best `limit × REFINE_FACTOR` are re-ranked with their full vectors, so the
- * scores searches see are exact cosines and the order within the top is exact too.
+ * search reads a few partitions. The index is IVF_HNSW_SQ with cosine distance: k-means
+ * partitions pick where to look, an HNSW graph per partition over scalar-quantised (8-bit)
+ * vectors finds the nearest in each, and the best `limit × REFINE_FACTOR` are re-ranked with
+ * their full vectors, so the scores searches see are exact cosines and the order of the top
+ * is exact too. Measured beside IVF-PQ on the same data (512 dims, 20k rows, 2 cores): the
+ * same recall (1.000 at 20 probes), a seventh of the training CPU (3.3 s against 21.8 s; PQ's
+ * codebook training is the cost), and SQ needs no dimension a sub-vector size divides.
  */
 
 /**
@@ -27,15 +30,24 @@ export const VECTOR_INDEX_MIN_ROWS = 50_000;
  */
 export const RETRAIN_GROWTH = 2;
 
-/** Partitions probed per query; raised to the measured recall (≥ 0.95 Recall@10 vs exact in the bench). */
+/** Partitions probed per query at least; set from the measured recall (≥ 0.95 Recall@10 vs exact in the bench). */
 export const NPROBES = 20;
+
+/**
+ * Rows per partition: each partition is one HNSW graph, whose build holds it in memory; graphs
+ * of a few thousand rows keep training memory small and searches of a partition cheap.
+ */
+export const ROWS_PER_PARTITION = 8192;
 
 /** Candidates re-ranked with full vectors, as a multiple of the limit (see module comment). */
 export const REFINE_FACTOR = 10;
 
+export const VECTOR_INDEX_KIND = 'ivf_hnsw_sq';
+
 /** What meta.json records about the vector index, so the next run knows when to retrain. */
 export interface VectorIndexRecord {
-  kind: 'ivf_pq';
+  /** VECTOR_INDEX_KIND when this gitctx trained it. */
+  kind: string;
   /** Rows in the table when the index was trained. */
   trained_rows: number;
   partitions: number;
@@ -45,35 +57,23 @@ export type VectorIndexAction =
   /** No index, and none wanted. */
   | { kind: 'none' }
   /** Train a new index (replacing any). */
-  | { kind: 'train'; partitions: number; subVectors: number }
+  | { kind: 'train'; partitions: number }
   /** Keep the index; optimize() adds the new rows to it. */
   | { kind: 'update' }
   /** The table shrank well below the threshold: back to exact search. */
   | { kind: 'drop' };
 
+/** The sizes above as one value, so tests can cross them with a small table. */
 export interface VectorIndexPolicy {
   minRows: number;
+  rowsPerPartition: number;
 }
 
-export const DEFAULT_VECTOR_INDEX_POLICY: VectorIndexPolicy = Object.freeze({ minRows: VECTOR_INDEX_MIN_ROWS });
+export const DEFAULT_VECTOR_INDEX_POLICY: VectorIndexPolicy = Object.freeze({ minRows: VECTOR_INDEX_MIN_ROWS, rowsPerPartition: ROWS_PER_PARTITION });
 
-/**
- * √rows partitions (LanceDB's own default), so a probe reads about √rows vectors; kept so
- * that each partition has enough rows to train on.
- */
-export function partitionsFor(rows: number): number {
-  return Math.max(1, Math.min(Math.round(Math.sqrt(rows)), Math.floor(rows / 64)));
-}
-
-/**
- * Sub-vectors for PQ: 16 values each (8 when 16 does not divide the size), the sizes
- * LanceDB's SIMD kernels are built for. Undefined when neither divides the size: such
- * vectors get no index and stay exact.
- */
-export function subVectorsFor(dims: number): number | undefined {
-  if (dims % 16 === 0) return dims / 16;
-  if (dims % 8 === 0) return dims / 8;
-  return undefined;
+/** Partitions of about `rowsPerPartition` rows each. */
+export function partitionsFor(rows: number, rowsPerPartition = ROWS_PER_PARTITION): number {
+  return Math.max(1, Math.round(rows / rowsPerPartition));
 }
 
 /**
@@ -84,17 +84,17 @@ export function subVectorsFor(dims: number): number | undefined {
  */
 export function planVectorIndex(
   rows: number,
-  dims: number,
   hasIndex: boolean,
   record: VectorIndexRecord | undefined,
   policy: VectorIndexPolicy = DEFAULT_VECTOR_INDEX_POLICY,
 ): VectorIndexAction {
-  const subVectors = subVectorsFor(dims);
-  if (subVectors === undefined) return hasIndex ? { kind: 'drop' } : { kind: 'none' };
   if (hasIndex) {
     if (rows < policy.minRows / 2) return { kind: 'drop' };
-    if (record === undefined || rows >= record.trained_rows * RETRAIN_GROWTH) return { kind: 'train', partitions: partitionsFor(rows), subVectors };
+    // An index recorded as another kind (an older gitctx's) is replaced by this kind.
+    if (record === undefined || record.kind !== VECTOR_INDEX_KIND || rows >= record.trained_rows * RETRAIN_GROWTH) {
+      return { kind: 'train', partitions: partitionsFor(rows, policy.rowsPerPartition) };
+    }
     return { kind: 'update' };
   }
-  return rows >= policy.minRows ? { kind: 'train', partitions: partitionsFor(rows), subVectors } : { kind: 'none' };
+  return rows >= policy.minRows ? { kind: 'train', partitions: partitionsFor(rows, policy.rowsPerPartition) } : { kind: 'none' };
 }

@@ -4,43 +4,35 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IndexStore, readIndexMeta } from '../../src/store/index-store.js';
 import type { ChunkRow } from '../../src/store/schema.js';
-import { partitionsFor, planVectorIndex, subVectorsFor } from '../../src/store/vector-index.js';
+import { NPROBES, partitionsFor, planVectorIndex, VECTOR_INDEX_KIND } from '../../src/store/vector-index.js';
 
 describe('planVectorIndex', () => {
-  const policy = { minRows: 1000 };
-  const record = { kind: 'ivf_pq' as const, trained_rows: 1000, partitions: 15 };
+  const policy = { minRows: 1000, rowsPerPartition: 100 };
+  const record = { kind: VECTOR_INDEX_KIND, trained_rows: 1000, partitions: 10 };
   it.each([
     ['a small table stays exact', 999, false, undefined, 'none'],
     ['the threshold trains an index', 1000, false, undefined, 'train'],
     ['a grown table keeps its index and adds to it', 1999, true, record, 'update'],
     ['twice the rows it was trained on retrains', 2000, true, record, 'train'],
     ['an index of unknown origin is retrained', 1500, true, undefined, 'train'],
+    ['an index of another kind is retrained', 1500, true, { ...record, kind: 'ivf_pq' }, 'train'],
     ['just under the threshold keeps the index (no flapping)', 600, true, record, 'update'],
     ['under half the threshold drops it', 499, true, record, 'drop'],
   ] as const)('%s', (_name, rows, hasIndex, rec, kind) => {
-    expect(planVectorIndex(rows, 64, hasIndex, rec, policy).kind).toBe(kind);
+    expect(planVectorIndex(rows, hasIndex, rec, policy).kind).toBe(kind);
   });
 
-  it('leaves vectors whose size PQ cannot split exact', () => {
-    expect(subVectorsFor(512)).toBe(32);
-    expect(subVectorsFor(3072)).toBe(192);
-    expect(subVectorsFor(24)).toBe(3);
-    expect(subVectorsFor(100)).toBeUndefined();
-    expect(planVectorIndex(5000, 100, false, undefined, policy).kind).toBe('none');
-    expect(planVectorIndex(5000, 100, true, record, policy).kind).toBe('drop');
-  });
-
-  it('gives about √rows partitions, each with rows to train on', () => {
-    expect(partitionsFor(1_000_000)).toBe(1000);
-    expect(partitionsFor(100_000)).toBe(316);
-    expect(partitionsFor(640)).toBe(10);
+  it('trains partitions of about rowsPerPartition rows', () => {
+    expect(planVectorIndex(2000, false, undefined, policy)).toEqual({ kind: 'train', partitions: 20 });
+    expect(partitionsFor(1_000_000)).toBe(122);
+    expect(partitionsFor(100_000)).toBe(12);
     expect(partitionsFor(10)).toBe(1);
   });
 });
 
 const DIMS = 16;
 const identity = { model: 'test-model', dims: DIMS, chunker: 'test-chunker' };
-const policy = { vectorIndex: { minRows: 400 } };
+const policy = { vectorIndex: { minRows: 400, rowsPerPartition: 50 } };
 let dir: string;
 
 beforeEach(async () => {
@@ -50,13 +42,23 @@ afterEach(async () => {
   await rm(join(dir, '..'), { recursive: true, force: true });
 });
 
-/** A deterministic vector near one of eight directions, so the table has clusters as embeddings do. */
+/** Deterministic noise in [-0.5, 0.5): the fractional part of a multiplicative hash (no ties, no period). */
+function noise(i: number, d: number): number {
+  let h = Math.imul(i + 1, 0x9e3779b1) ^ Math.imul(d + 1, 0x85ebca77);
+  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+  h ^= h >>> 13;
+  return (h >>> 0) / 2 ** 32 - 0.5;
+}
+
+/** A vector near one of eight directions, so the table has clusters as embeddings do. */
 function vectorOf(i: number): Float32Array {
   const v = new Float32Array(DIMS);
   v[i % 8] = 1;
-  for (let d = 0; d < DIMS; d++) v[d] = (v[d] as number) + 0.3 * Math.sin(i * 12.9898 + d * 78.233);
+  for (let d = 0; d < DIMS; d++) v[d] = (v[d] as number) + 0.6 * noise(i, d);
   return v;
 }
+
+const pathOf = (i: number) => `src/file${i}.${i % 5 === 0 ? 'py' : 'ts'}`;
 
 function rowsFrom(start: number, count: number): ChunkRow[] {
   return Array.from({ length: count }, (_, k) => {
@@ -66,7 +68,7 @@ function rowsFrom(start: number, count: number): ChunkRow[] {
       vector: vectorOf(i),
       content: `chunk ${i}`,
       search_text: `chunk ${i}`,
-      path: `src/file${i}.${i % 5 === 0 ? 'py' : 'ts'}`,
+      path: pathOf(i),
       language: i % 5 === 0 ? 'python' : 'typescript',
       start_line: 1,
       end_line: 2,
@@ -111,7 +113,7 @@ describe('IndexStore ANN index', () => {
     expect(await withReader((s) => s.hasVectorIndex())).toBe(false);
 
     await writeRun(rowsFrom(399, 101));
-    expect((await readIndexMeta(dir))?.vector_index).toMatchObject({ kind: 'ivf_pq', trained_rows: 500 });
+    expect((await readIndexMeta(dir))?.vector_index).toMatchObject({ kind: VECTOR_INDEX_KIND, trained_rows: 500 });
     expect(await withReader((s) => s.hasVectorIndex())).toBe(true);
 
     // Rows added later are found through the index: each row's own vector finds that row first.
@@ -120,7 +122,7 @@ describe('IndexStore ANN index', () => {
     await withReader(async (s) => {
       for (const i of [3, 250, 520, 599]) {
         const [best] = await s.vectorSearch(vectorOf(i), { limit: 5 });
-        expect(best?.path).toBe(`src/file${i}.${i % 5 === 0 ? 'py' : 'ts'}`);
+        expect(best?.path).toBe(pathOf(i));
         expect(best?.score).toBeCloseTo(1, 5);
       }
     });
@@ -135,7 +137,9 @@ describe('IndexStore ANN index', () => {
   });
 
   it('answers like an exact scan, with exact cosine scores, and filters before the search', async () => {
-    await writeRun(rowsFrom(0, 800));
+    // More partitions (32) than a query probes at first (20), so a narrow filter needs probes beyond them.
+    await writeRun(rowsFrom(0, 1600));
+    expect((await readIndexMeta(dir))?.vector_index?.partitions).toBeGreaterThan(NPROBES);
     await withReader(async (s) => {
       expect(await s.hasVectorIndex()).toBe(true);
       let hits = 0;
@@ -159,9 +163,12 @@ describe('IndexStore ANN index', () => {
       expect(filtered.every((c) => c.language === 'python')).toBe(true);
       expect(filtered.map((c) => c.path)).toEqual(exactFiltered.map((c) => c.path));
 
-      // A filter narrower than any partition (two rows) still finds both.
-      const narrow = await s.vectorSearch(vectorOf(3), { limit: 10, filter: { paths: { only: ['src/file5.py', 'src/file777.ts'] } } });
-      expect(narrow.map((c) => c.path).sort()).toEqual(['src/file5.py', 'src/file777.ts']);
+      // A filter narrower than any partition still finds every row it passes, wherever they are.
+      const only = Array.from({ length: 8 }, (_, k) => pathOf(k * 199 + 1));
+      for (let q = 0; q < 8; q++) {
+        const narrow = await s.vectorSearch(vectorOf(q), { limit: 10, filter: { paths: { only } } });
+        expect(narrow.map((c) => c.path).sort()).toEqual([...only].sort());
+      }
     });
   });
 });
