@@ -17,6 +17,8 @@ export interface StatusReport {
   /** HEAD moved since the index was last brought up to date (or there is no index). */
   stale: boolean;
   head: string | null;
+  /** The ANN index on the vectors (large indexes only); null when searches scan every vector. */
+  vector_index: { kind: string; partitions: number; trained_rows: number } | null;
 }
 
 /** What is indexed and cached, from meta.json and the cache files' headers: no database is opened. */
@@ -35,6 +37,7 @@ export async function readStatus(repo: Repository, workspace: Workspace): Promis
     cache: { files: sum((g) => g.files), bytes: sum((g) => g.bytes), uncompressed_bytes: sum((g) => g.uncompressedBytes) },
     stale: meta?.indexed_commit === undefined || meta.indexed_commit !== repo.head,
     head: repo.head,
+    vector_index: meta?.vector_index ? { kind: meta.vector_index.kind, partitions: meta.vector_index.partitions, trained_rows: meta.vector_index.trained_rows } : null,
   };
 }
 
@@ -49,6 +52,7 @@ export function describeStatus(r: StatusReport): string {
     `model:          ${r.model === null ? 'none: run `gitctx index`' : printable(r.model)}${r.dims !== null ? ` (${r.dims} dims)` : ''}`,
     `files:          ${r.files}`,
     `chunks:         ${r.chunks}`,
+    ...(r.vector_index ? [`vector index:   ${printable(r.vector_index.kind)}, ${r.vector_index.partitions} partitions, trained on ${r.vector_index.trained_rows} chunks`] : []),
     `cache:          ${r.cache.files} files, ${formatBytes(r.cache.bytes)}${ratio}`,
   ].join('\n');
 }

@@ -116,6 +116,10 @@ export const statusOutputSchema = z.object({
   cache: z.object({ files: z.number().int(), bytes: z.number().int(), uncompressed_bytes: z.number().int() }),
   stale: z.boolean().describe('HEAD moved since the index was last brought up to date, or there is no index.'),
   head: z.string().nullable(),
+  vector_index: z
+    .object({ kind: z.string(), partitions: z.number().int(), trained_rows: z.number().int() })
+    .nullable()
+    .describe('The approximate-nearest-neighbour index on the vectors, built for large indexes; null when searches scan every vector.'),
 });
 
 // Same keys at every level, both ways round: a structural `extends` alone would let

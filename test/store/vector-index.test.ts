@@ -2,6 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describeStatus } from '../../src/app/status.js';
+import { statusOutputSchema } from '../../src/mcp/schemas.js';
 import { IndexStore, readIndexMeta } from '../../src/store/index-store.js';
 import type { ChunkRow } from '../../src/store/schema.js';
 import { NPROBES, partitionsFor, planVectorIndex, VECTOR_INDEX_KIND } from '../../src/store/vector-index.js';
@@ -170,5 +172,24 @@ describe('IndexStore ANN index', () => {
         expect(narrow.map((c) => c.path).sort()).toEqual([...only].sort());
       }
     });
+  });
+});
+
+describe('status', () => {
+  it('names the vector index when there is one, and says nothing of it when searches are exact', () => {
+    const report = {
+      indexed_commit: 'a'.repeat(40),
+      model: 'local-v1',
+      dims: 512,
+      files: 9000,
+      chunks: 120_000,
+      cache: { files: 9000, bytes: 1, uncompressed_bytes: 2 },
+      stale: false,
+      head: 'a'.repeat(40),
+      vector_index: { kind: VECTOR_INDEX_KIND, partitions: 15, trained_rows: 120_000 },
+    };
+    expect(statusOutputSchema.parse(report)).toEqual(report);
+    expect(describeStatus(report)).toContain('vector index:   ivf_hnsw_sq, 15 partitions, trained on 120000 chunks');
+    expect(describeStatus({ ...report, vector_index: null })).not.toContain('vector index');
   });
 });
