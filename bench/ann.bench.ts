@@ -209,7 +209,7 @@ function median(values: number[]): number {
 }
 
 /** A one-commit repository whose index is `n` synthetic chunks built for `model`, at HEAD. */
-async function repoWithIndex(model: string, n: number): Promise<string> {
+export async function repoWithIndex(model: string, n: number): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'gitctx-bench-ann-repo-'));
   const env = { ...process.env, GIT_AUTHOR_DATE: '@1704067200 +0000', GIT_COMMITTER_DATE: '@1704067200 +0000' };
   execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: dir });
