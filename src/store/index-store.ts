@@ -15,7 +15,7 @@ import type { ChunkRow } from './schema.js';
 import type { CandidateQuery, StoredChunk, VectorStore } from './vector-store.js';
 import { whereOf } from './where.js';
 import { arrow } from './arrow.js';
-import { DEFAULT_VECTOR_INDEX_POLICY, NPROBES, planVectorIndex, REFINE_FACTOR, VECTOR_INDEX_KIND } from './vector-index.js';
+import { DEFAULT_VECTOR_INDEX_POLICY, efFor, NPROBES, planVectorIndex, refineFactorFor, VECTOR_INDEX_KIND } from './vector-index.js';
 import type { VectorIndexPolicy, VectorIndexRecord } from './vector-index.js';
 
 /** Rows buffered before one `add`: keeps table versions few and memory bounded. */
@@ -479,7 +479,7 @@ export class IndexStore implements VectorStore {
       // A narrow filter may leave the probed partitions short of `limit`: LanceDB then probes
       // further, up to the maximum (by default the minimum; 0 lifts it), so a filtered search
       // still returns every match there is, as the exact scan does.
-      if (indexed) query = query.maximumNprobes(0).minimumNprobes(NPROBES).refineFactor(REFINE_FACTOR).ef(limit * REFINE_FACTOR * 2);
+      if (indexed) query = query.maximumNprobes(0).minimumNprobes(NPROBES).refineFactor(refineFactorFor(limit)).ef(efFor(limit));
       else if (how.exact === true) query = query.bypassVectorIndex();
       if (where) query = query.where(where);
       return ((await query.toArray()) as (ResultRow & { _distance: number })[]).map((row) => toStoredChunk(row, 1 - row._distance));
