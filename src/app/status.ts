@@ -21,6 +21,8 @@ export interface StatusReport {
   head: string | null;
   /** The index on object storage this clone reads (`index.db_uri`); null for `.gitctx/db`. */
   db_uri: string | null;
+  /** The ANN index on the vectors (large indexes only); null when searches scan every vector. */
+  vector_index: { kind: string; partitions: number; trained_rows: number } | null;
 }
 
 /** What is indexed and cached, from meta.json and the cache files' headers: no database is opened. */
@@ -40,6 +42,7 @@ export async function readStatus(repo: Repository, workspace: Workspace, locatio
     stale: meta?.indexed_commit === undefined || meta.indexed_commit !== repo.head,
     head: repo.head,
     db_uri: isRemote(location) ? location.uri : null,
+    vector_index: meta?.vector_index ? { kind: meta.vector_index.kind, partitions: meta.vector_index.partitions, trained_rows: meta.vector_index.trained_rows } : null,
   };
 }
 
@@ -55,6 +58,7 @@ export function describeStatus(r: StatusReport): string {
     `files:          ${r.files}`,
     `chunks:         ${r.chunks}`,
     ...(r.db_uri !== null ? [`index:          ${printable(r.db_uri)} (shared; \`gitctx index\` writes it, one writer at a time)`] : []),
+    ...(r.vector_index ? [`vector index:   ${printable(r.vector_index.kind)}, ${r.vector_index.partitions} partitions, trained on ${r.vector_index.trained_rows} chunks`] : []),
     `cache:          ${r.cache.files} files, ${formatBytes(r.cache.bytes)}${ratio}`,
   ].join('\n');
 }

@@ -129,6 +129,10 @@ export const statusOutputSchema = z.object({
   stale: z.boolean().describe('HEAD moved since the index was last brought up to date, or there is no index.'),
   head: z.string().nullable(),
   db_uri: z.string().nullable().describe('The shared index on object storage this clone reads (index.db_uri); null for the local .gitctx/db.'),
+  vector_index: z
+    .object({ kind: z.string(), partitions: z.number().int(), trained_rows: z.number().int() })
+    .nullable()
+    .describe('The approximate-nearest-neighbour index on the vectors, built for large indexes; null when searches scan every vector.'),
 });
 
 // Same keys at every level, both ways round: a structural `extends` alone would let

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataType } from 'apache-arrow';
 import type { Schema } from 'apache-arrow';
 import * as lancedb from '@lancedb/lancedb';
 import type { Connection, Table } from '@lancedb/lancedb';
@@ -19,6 +18,9 @@ import { chunksSchema, queryCacheSchema, rowsToArrow } from './schema.js';
 import type { ChunkRow } from './schema.js';
 import type { CandidateQuery, StoredChunk, VectorStore } from './vector-store.js';
 import { whereOf } from './where.js';
+import { arrow } from './arrow.js';
+import { DEFAULT_VECTOR_INDEX_POLICY, efFor, NPROBES, planVectorIndex, refineFactorFor, VECTOR_INDEX_KIND } from './vector-index.js';
+import type { VectorIndexPolicy, VectorIndexRecord } from './vector-index.js';
 
 /**
  * Rows buffered before one `add`: keeps table versions few and memory bounded. Each
@@ -153,6 +155,10 @@ export class IndexStore implements VectorStore {
   private textIndexed: boolean | undefined;
   /** Distinct paths in the table, for path filters; read once per read-only store. */
   private paths: Promise<string[]> | undefined;
+  /** Whether the vectors have an ANN index; known once a read-only store is opened. */
+  private vectorIndexed: boolean | undefined;
+  /** What the vector index was trained on, as the last commit recorded it. */
+  private vectorRecord: VectorIndexRecord | undefined;
 
   private constructor(
     private readonly db: Connection,
@@ -164,7 +170,10 @@ export class IndexStore implements VectorStore {
     /** The LanceDB table this store reads and writes. */
     readonly tableName: string,
     private readonly retention: RetentionPolicy = DEFAULT_RETENTION,
-  ) {}
+    private readonly vectorPolicy: VectorIndexPolicy = DEFAULT_VECTOR_INDEX_POLICY,
+  ) {
+    if (previousMeta !== undefined && (previousMeta.table ?? CHUNKS_TABLE) === tableName) this.vectorRecord = previousMeta.vector_index;
+  }
 
   /**
    * Opens the database for writing. An index built the same way is reopened. One
@@ -176,7 +185,7 @@ export class IndexStore implements VectorStore {
     dir: IndexLocation,
     identity: IndexIdentity,
     warn: (message: string) => void,
-    options: { retention?: RetentionPolicy } = {},
+    options: { retention?: RetentionPolicy; vectorIndex?: VectorIndexPolicy } = {},
   ): Promise<IndexStore> {
     boundWriterMemory();
     const meta = await readIndexMeta(dir);
@@ -187,7 +196,7 @@ export class IndexStore implements VectorStore {
         db = await connectDb(dir);
         const table = await db.openTable(current);
         await table.countRows();
-        const store = new IndexStore(db, table, dir, meta, identity.dims, current, options.retention);
+        const store = new IndexStore(db, table, dir, meta, identity.dims, current, options.retention, options.vectorIndex);
         // A run stopped between its writes and its commit left the table newer than meta.json says.
         store.changed = meta.table_version !== (await table.version());
         return store;
@@ -208,13 +217,13 @@ export class IndexStore implements VectorStore {
   }
 
   /** No index worth keeping: wipe, create, and record the identity first, so a killed first run still leaves one to resume. */
-  private static async buildAfresh(dir: IndexLocation, identity: IndexIdentity, options: { retention?: RetentionPolicy }): Promise<IndexStore> {
+  private static async buildAfresh(dir: IndexLocation, identity: IndexIdentity, options: { retention?: RetentionPolicy; vectorIndex?: VectorIndexPolicy }): Promise<IndexStore> {
     await wipe(dir);
     const db = await connectDb(dir);
     const table = await lanceWrite(dir, () => db.createEmptyTable(CHUNKS_TABLE, chunksSchema(identity.dims)));
     const fresh: IndexMeta = { schema_version: SCHEMA_VERSION, ...identity, indexed_commit: null, updated_at: new Date().toISOString() };
     await writeIndexMeta(dir, fresh);
-    return new IndexStore(db, table, dir, undefined, identity.dims, CHUNKS_TABLE, options.retention);
+    return new IndexStore(db, table, dir, undefined, identity.dims, CHUNKS_TABLE, options.retention, options.vectorIndex);
   }
 
   /**
@@ -222,7 +231,7 @@ export class IndexStore implements VectorStore {
    * from the identity, so a run that failed or was killed leaves rows the next run with
    * the same settings picks up; anything unusable there is dropped and started again.
    */
-  private static async openReplacement(dir: IndexLocation, identity: IndexIdentity, options: { retention?: RetentionPolicy }): Promise<IndexStore> {
+  private static async openReplacement(dir: IndexLocation, identity: IndexIdentity, options: { retention?: RetentionPolicy; vectorIndex?: VectorIndexPolicy }): Promise<IndexStore> {
     const name = chunksTableFor(identity);
     const db = await connectDb(dir);
     try {
@@ -240,7 +249,7 @@ export class IndexStore implements VectorStore {
         }
       }
       table ??= await lanceWrite(dir, () => db.createEmptyTable(name, chunksSchema(identity.dims)));
-      const store = new IndexStore(db, table, dir, undefined, identity.dims, name, options.retention);
+      const store = new IndexStore(db, table, dir, undefined, identity.dims, name, options.retention, options.vectorIndex);
       // Rows may be in from an interrupted run, never with their full-text index.
       store.changed = true;
       return store;
@@ -273,7 +282,9 @@ export class IndexStore implements VectorStore {
         });
       }
       const store = new IndexStore(db, table, dir, meta, meta.dims, name);
-      store.textIndexed = await store.hasTextIndex();
+      const indexed = await store.indexedColumns();
+      store.textIndexed = indexed.has('search_text');
+      store.vectorIndexed = indexed.has('vector');
       return store;
     } catch (err) {
       db.close();
@@ -384,7 +395,7 @@ export class IndexStore implements VectorStore {
    * meta.json, whose atomic rewrite is the moment searches move to this table. Only
    * then are other tables (the index this one replaces, an abandoned build) dropped.
    */
-  async commit(meta: Omit<IndexMeta, 'schema_version' | 'updated_at' | 'table_version' | 'table'>): Promise<void> {
+  async commit(meta: Omit<IndexMeta, 'schema_version' | 'updated_at' | 'table_version' | 'table' | 'vector_index'>): Promise<void> {
     await this.flush();
     if (this.changed || !(await this.hasTextIndex())) {
       // The full-text index is rebuilt whole below, so the old one goes first: compacting
@@ -394,7 +405,8 @@ export class IndexStore implements VectorStore {
       // writer runs (the index lock), so files no version references are leftovers of a killed run.
       const cleanupOlderThan = cleanupCutoff(await this.table.listVersions(), new Date(), this.retention);
       await lanceWrite(this.dir, () => this.table.optimize({ cleanupOlderThan, deleteUnverified: true }));
-      if ((await this.table.countRows()) > 0) {
+      const rows = await this.table.countRows();
+      if (rows > 0) {
         await lanceWrite(this.dir, () =>
           this.table.createIndex('search_text', {
             config: lancedb.Index.fts({ withPosition: false, baseTokenizer: 'simple', stem: true, removeStopWords: true }),
@@ -402,6 +414,9 @@ export class IndexStore implements VectorStore {
           }),
         );
       }
+      // After compaction, which would otherwise remap a just-built vector index in memory;
+      // the compaction above already fed new rows to an index that is kept.
+      await this.maintainVectorIndex(rows);
     }
     const table_version = await this.table.version();
     await writeIndexMeta(this.dir, {
@@ -409,6 +424,7 @@ export class IndexStore implements VectorStore {
       ...meta,
       table_version,
       ...(this.tableName !== CHUNKS_TABLE ? { table: this.tableName } : {}),
+      ...(this.vectorRecord !== undefined ? { vector_index: this.vectorRecord } : {}),
       updated_at: new Date().toISOString(),
     });
     this.changed = false;
@@ -434,7 +450,42 @@ export class IndexStore implements VectorStore {
   }
 
   private async hasTextIndex(): Promise<boolean> {
-    return (await this.table.listIndices()).some((index) => index.columns.includes('search_text'));
+    return (await this.indexedColumns()).has('search_text');
+  }
+
+  /** The columns that have an index (the vectors, the search text). */
+  private async indexedColumns(): Promise<Set<string>> {
+    return new Set((await this.table.listIndices()).flatMap((index) => index.columns));
+  }
+
+  /**
+   * Trains, keeps or drops the ANN index on the vectors as vector-index.ts decides. A kept
+   * index takes in this run's rows in the optimize() that follows, which also remaps it
+   * past the compaction.
+   */
+  private async maintainVectorIndex(rows: number): Promise<void> {
+    const indexes = await this.table.listIndices();
+    const existing = indexes.find((index) => index.columns.includes('vector'));
+    const action = planVectorIndex(rows, existing !== undefined, this.vectorRecord, this.vectorPolicy);
+    if (action.kind === 'train') {
+      await lanceWrite(this.dir, () =>
+        this.table.createIndex('vector', {
+          config: lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: action.partitions }),
+          replace: true,
+        }),
+      );
+      this.vectorRecord = { kind: VECTOR_INDEX_KIND, trained_rows: rows, partitions: action.partitions };
+    } else if (action.kind === 'drop' && existing !== undefined) {
+      await lanceWrite(this.dir, () => this.table.dropIndex(existing.name));
+      this.vectorRecord = undefined;
+    } else if (action.kind === 'none') {
+      this.vectorRecord = undefined;
+    }
+  }
+
+  /** Whether searches of this store go through an ANN index (`status` shows it). */
+  async hasVectorIndex(): Promise<boolean> {
+    return this.vectorIndexed ?? (await this.indexedColumns()).has('vector');
   }
 
   /** Every distinct path in the table, sorted (path filters are matched against these). */
@@ -446,11 +497,22 @@ export class IndexStore implements VectorStore {
     return this.paths;
   }
 
-  /** Nearest chunks by cosine similarity, best first; `score` is the similarity in [-1, 1]. */
-  async vectorSearch(vector: Float32Array, options: CandidateQuery): Promise<StoredChunk[]> {
+  /**
+   * Nearest chunks by cosine similarity, best first; `score` is the similarity in [-1, 1].
+   * Through the ANN index when the table has one (filters still apply before the search,
+   * and the top is re-ranked with full vectors, so scores are exact cosines); `exact`
+   * scans every vector instead (the bench's ground truth).
+   */
+  async vectorSearch(vector: Float32Array, options: CandidateQuery, how: { exact?: boolean } = {}): Promise<StoredChunk[]> {
     const where = whereOf(options.filter);
+    const indexed = how.exact !== true && (await this.hasVectorIndex());
     return topWithTies(async (limit) => {
       let query = this.table.vectorSearch(vector).distanceType('cosine').select([...RESULT_COLUMNS, '_distance']).limit(limit);
+      // A narrow filter may leave the probed partitions short of `limit`: LanceDB then probes
+      // further, up to the maximum (by default the minimum; 0 lifts it), so a filtered search
+      // still returns every match there is, as the exact scan does.
+      if (indexed) query = query.maximumNprobes(0).minimumNprobes(NPROBES).refineFactor(refineFactorFor(limit)).ef(efFor(limit));
+      else if (how.exact === true) query = query.bypassVectorIndex();
       if (where) query = query.where(where);
       return ((await query.toArray()) as (ResultRow & { _distance: number })[]).map((row) => toStoredChunk(row, 1 - row._distance));
     }, options.limit);
@@ -545,7 +607,7 @@ function isIndexTable(name: string): boolean {
 function vectorSize(schema: Schema): number | undefined {
   const type = schema.fields.find((field) => field.name === 'vector')?.type;
   // LanceDB may carry its own copy of apache-arrow, so no instanceof.
-  return type !== undefined && DataType.isFixedSizeList(type) ? type.listSize : undefined;
+  return type !== undefined && arrow.DataType.isFixedSizeList(type) ? type.listSize : undefined;
 }
 
 /**

@@ -9,6 +9,7 @@ import { readTextIfExists } from '../fs-read.js';
 import { writeFileAtomic } from '../workspace/index.js';
 import { isRemote } from './location.js';
 import type { IndexLocation } from './location.js';
+import type { VectorIndexRecord } from './vector-index.js';
 
 /** Bumped whenever the table layout changes; an index of another version is rebuilt from the cache. */
 export const SCHEMA_VERSION = 1;
@@ -48,6 +49,8 @@ export interface IndexMeta {
    * and this field moves to it only when that build has committed.
    */
   table?: string;
+  /** The ANN index on the vectors, when the table has one: what it was trained on (vector-index.ts). */
+  vector_index?: VectorIndexRecord;
 }
 
 /** A content-stage skip and the filter inputs it was decided with. */
@@ -71,11 +74,18 @@ export async function readIndexMeta(dbDir: IndexLocation): Promise<IndexMeta | u
     if (typeof meta.model !== 'string' || typeof meta.dims !== 'number' || typeof meta.chunker !== 'string') return undefined;
     // The name becomes a path under db/: only names gitctx itself gives are accepted.
     if (meta.table !== undefined && !isChunksTableName(meta.table)) return undefined;
+    // Only a count compared against the table: anything else there means "trained on unknown data" (retrained).
+    if (meta.vector_index !== undefined && !isVectorIndexRecord(meta.vector_index)) delete meta.vector_index;
     return meta as IndexMeta;
   } catch (err) {
     if (err instanceof SyntaxError) return undefined;
     throw err;
   }
+}
+
+function isVectorIndexRecord(value: unknown): value is VectorIndexRecord {
+  const r = value as Partial<VectorIndexRecord> | null;
+  return typeof r === 'object' && r !== null && typeof r.kind === 'string' && Number.isSafeInteger(r.trained_rows) && Number.isSafeInteger(r.partitions);
 }
 
 export async function writeIndexMeta(dbDir: IndexLocation, meta: IndexMeta): Promise<void> {

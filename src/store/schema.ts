@@ -1,4 +1,7 @@
-import { Bool, Field, FixedSizeList, Float32, Int32, makeData, RecordBatch, Schema, Struct, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import type * as Arrow from 'apache-arrow';
+import { arrow } from './arrow.js';
+
+const { Bool, Field, FixedSizeList, Float32, Int32, makeData, RecordBatch, Schema, Struct, Table, Utf8, vectorFromArray } = arrow;
 
 export { CHUNKS_TABLE, SCHEMA_VERSION } from './meta.js';
 
@@ -26,7 +29,7 @@ export interface ChunkRow {
 }
 
 /** Query vectors of API models, so a repeated query costs no request; keyed by a hash of model and text. */
-export function queryCacheSchema(dims: number): Schema {
+export function queryCacheSchema(dims: number): Arrow.Schema {
   return new Schema([
     new Field('key', new Utf8(), false),
     new Field('model', new Utf8(), false),
@@ -35,7 +38,7 @@ export function queryCacheSchema(dims: number): Schema {
   ]);
 }
 
-export function chunksSchema(dims: number): Schema {
+export function chunksSchema(dims: number): Arrow.Schema {
   const text = (name: string, nullable = false) => new Field(name, new Utf8(), nullable);
   return new Schema([
     text('file_id'),
@@ -63,12 +66,12 @@ export function chunksSchema(dims: number): Schema {
  * contiguous Float32Array. Handing LanceDB plain objects instead makes it infer and
  * convert each value, which costs several times the memory of the data itself.
  */
-export function rowsToArrow(rows: readonly ChunkRow[], dims: number): Table {
+export function rowsToArrow(rows: readonly ChunkRow[], dims: number): Arrow.Table {
   const schema = chunksSchema(dims);
   const n = rows.length;
   const flat = new Float32Array(n * dims);
   rows.forEach((row, i) => flat.set(row.vector, i * dims));
-  const vectorType = schema.fields[1]!.type as FixedSizeList<Float32>;
+  const vectorType = schema.fields[1]!.type as Arrow.FixedSizeList<Arrow.Float32>;
   const vectors = makeData({
     type: vectorType,
     length: n,

@@ -1,0 +1,196 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describeStatus } from '../../src/app/status.js';
+import { statusOutputSchema } from '../../src/mcp/schemas.js';
+import { IndexStore, readIndexMeta } from '../../src/store/index-store.js';
+import type { ChunkRow } from '../../src/store/schema.js';
+import { NPROBES, partitionsFor, planVectorIndex, VECTOR_INDEX_KIND } from '../../src/store/vector-index.js';
+
+describe('planVectorIndex', () => {
+  const policy = { minRows: 1000, rowsPerPartition: 100 };
+  const record = { kind: VECTOR_INDEX_KIND, trained_rows: 1000, partitions: 10 };
+  it.each([
+    ['a small table stays exact', 999, false, undefined, 'none'],
+    ['the threshold trains an index', 1000, false, undefined, 'train'],
+    ['a grown table keeps its index and adds to it', 1999, true, record, 'update'],
+    ['twice the rows it was trained on retrains', 2000, true, record, 'train'],
+    ['an index of unknown origin is retrained', 1500, true, undefined, 'train'],
+    ['an index of another kind is retrained', 1500, true, { ...record, kind: 'ivf_pq' }, 'train'],
+    ['just under the threshold keeps the index (no flapping)', 600, true, record, 'update'],
+    ['under half the threshold drops it', 499, true, record, 'drop'],
+  ] as const)('%s', (_name, rows, hasIndex, rec, kind) => {
+    expect(planVectorIndex(rows, hasIndex, rec, policy).kind).toBe(kind);
+  });
+
+  it('trains partitions of about rowsPerPartition rows', () => {
+    expect(planVectorIndex(2000, false, undefined, policy)).toEqual({ kind: 'train', partitions: 20 });
+    expect(partitionsFor(1_000_000)).toBe(122);
+    expect(partitionsFor(100_000)).toBe(12);
+    expect(partitionsFor(10)).toBe(1);
+  });
+});
+
+const DIMS = 16;
+const identity = { model: 'test-model', dims: DIMS, chunker: 'test-chunker' };
+const policy = { vectorIndex: { minRows: 400, rowsPerPartition: 50 } };
+let dir: string;
+
+beforeEach(async () => {
+  dir = join(await mkdtemp(join(tmpdir(), 'gitctx-ann-')), 'db');
+});
+afterEach(async () => {
+  await rm(join(dir, '..'), { recursive: true, force: true });
+});
+
+/** Deterministic noise in [-0.5, 0.5): the fractional part of a multiplicative hash (no ties, no period). */
+function noise(i: number, d: number): number {
+  let h = Math.imul(i + 1, 0x9e3779b1) ^ Math.imul(d + 1, 0x85ebca77);
+  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+  h ^= h >>> 13;
+  return (h >>> 0) / 2 ** 32 - 0.5;
+}
+
+/** A vector near one of eight directions, so the table has clusters as embeddings do. */
+function vectorOf(i: number): Float32Array {
+  const v = new Float32Array(DIMS);
+  v[i % 8] = 1;
+  for (let d = 0; d < DIMS; d++) v[d] = (v[d] as number) + 0.6 * noise(i, d);
+  return v;
+}
+
+const pathOf = (i: number) => `src/file${i}.${i % 5 === 0 ? 'py' : 'ts'}`;
+
+function rowsFrom(start: number, count: number): ChunkRow[] {
+  return Array.from({ length: count }, (_, k) => {
+    const i = start + k;
+    return {
+      file_id: `f${i}`,
+      vector: vectorOf(i),
+      content: `chunk ${i}`,
+      search_text: `chunk ${i}`,
+      path: pathOf(i),
+      language: i % 5 === 0 ? 'python' : 'typescript',
+      start_line: 1,
+      end_line: 2,
+      blob_sha: i.toString(16).padStart(40, '0'),
+      chunk_index: 0,
+      commit_sha: null,
+      author: null,
+      date: null,
+      message: null,
+      is_head: true,
+      uncommitted: false,
+      model: identity.model,
+    };
+  });
+}
+
+async function writeRun(add: ChunkRow[], remove: string[] = []): Promise<void> {
+  const store = await IndexStore.openForWrite(dir, identity, () => undefined, policy);
+  try {
+    await store.removeFiles(remove);
+    await store.add(add);
+    await store.commit({ ...identity, indexed_commit: null });
+  } finally {
+    store.close();
+  }
+}
+
+async function withReader<T>(use: (store: IndexStore) => Promise<T>): Promise<T> {
+  const store = await IndexStore.openForRead(dir);
+  if (store === undefined) throw new Error('no index');
+  try {
+    return await use(store);
+  } finally {
+    store.close();
+  }
+}
+
+describe('IndexStore ANN index', () => {
+  it('is built past the threshold, kept current on incremental runs, retrained at twice the rows, dropped when the table shrinks', async () => {
+    await writeRun(rowsFrom(0, 399));
+    expect((await readIndexMeta(dir))?.vector_index).toBeUndefined();
+    expect(await withReader((s) => s.hasVectorIndex())).toBe(false);
+
+    await writeRun(rowsFrom(399, 101));
+    expect((await readIndexMeta(dir))?.vector_index).toMatchObject({ kind: VECTOR_INDEX_KIND, trained_rows: 500 });
+    expect(await withReader((s) => s.hasVectorIndex())).toBe(true);
+
+    // Rows added later are found through the index: each row's own vector finds that row first.
+    await writeRun(rowsFrom(500, 100));
+    expect((await readIndexMeta(dir))?.vector_index).toMatchObject({ trained_rows: 500 });
+    await withReader(async (s) => {
+      for (const i of [3, 250, 520, 599]) {
+        const [best] = await s.vectorSearch(vectorOf(i), { limit: 5 });
+        expect(best?.path).toBe(pathOf(i));
+        expect(best?.score).toBeCloseTo(1, 5);
+      }
+    });
+
+    await writeRun(rowsFrom(600, 400));
+    expect((await readIndexMeta(dir))?.vector_index).toMatchObject({ trained_rows: 1000 });
+
+    await writeRun([], Array.from({ length: 850 }, (_, i) => `f${i}`));
+    expect((await readIndexMeta(dir))?.vector_index).toBeUndefined();
+    expect(await withReader((s) => s.hasVectorIndex())).toBe(false);
+    expect(await withReader((s) => s.countRows())).toBe(150);
+  });
+
+  it('answers like an exact scan, with exact cosine scores, and filters before the search', async () => {
+    // More partitions (32) than a query probes at first (20), so a narrow filter needs probes beyond them.
+    await writeRun(rowsFrom(0, 1600));
+    expect((await readIndexMeta(dir))?.vector_index?.partitions).toBeGreaterThan(NPROBES);
+    await withReader(async (s) => {
+      expect(await s.hasVectorIndex()).toBe(true);
+      let hits = 0;
+      for (let q = 0; q < 20; q++) {
+        const query = vectorOf(10_000 + q);
+        const ann = await s.vectorSearch(query, { limit: 10 });
+        const exact = await s.vectorSearch(query, { limit: 10 }, { exact: true });
+        const exactScores = new Map(exact.map((c) => [c.path, c.score]));
+        for (const c of ann) {
+          if (!exactScores.has(c.path)) continue;
+          hits++;
+          expect(c.score).toBeCloseTo(exactScores.get(c.path) as number, 5);
+        }
+      }
+      expect(hits / 200).toBeGreaterThanOrEqual(0.95);
+
+      // A filter passing one row in five still fills the limit with matching rows only.
+      const filtered = await s.vectorSearch(vectorOf(3), { limit: 10, filter: { language: 'python' } });
+      const exactFiltered = await s.vectorSearch(vectorOf(3), { limit: 10, filter: { language: 'python' } }, { exact: true });
+      expect(filtered).toHaveLength(10);
+      expect(filtered.every((c) => c.language === 'python')).toBe(true);
+      expect(filtered.map((c) => c.path)).toEqual(exactFiltered.map((c) => c.path));
+
+      // A filter narrower than any partition still finds every row it passes, wherever they are.
+      const only = Array.from({ length: 8 }, (_, k) => pathOf(k * 199 + 1));
+      for (let q = 0; q < 8; q++) {
+        const narrow = await s.vectorSearch(vectorOf(q), { limit: 10, filter: { paths: { only } } });
+        expect(narrow.map((c) => c.path).sort()).toEqual([...only].sort());
+      }
+    });
+  });
+});
+
+describe('status', () => {
+  it('names the vector index when there is one, and says nothing of it when searches are exact', () => {
+    const report = {
+      indexed_commit: 'a'.repeat(40),
+      model: 'local-v1',
+      dims: 512,
+      files: 9000,
+      chunks: 120_000,
+      cache: { files: 9000, bytes: 1, uncompressed_bytes: 2 },
+      stale: false,
+      head: 'a'.repeat(40),
+      db_uri: null,
+      vector_index: { kind: VECTOR_INDEX_KIND, partitions: 15, trained_rows: 120_000 },
+    };
+    expect(statusOutputSchema.parse(report)).toEqual(report);
+    expect(describeStatus(report)).toContain('vector index:   ivf_hnsw_sq, 15 partitions, trained on 120000 chunks');
+    expect(describeStatus({ ...report, vector_index: null })).not.toContain('vector index');
+  });
+});
