@@ -1,6 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { configTemplate, setSettingInText, SETTING_KEYS, unsetSettingInText, USER_ONLY_SECTIONS } from '../../src/config/index.js';
+import { configTemplate, setSettingInText, SETTING_KEYS, unsetSettingInText, USER_ONLY_KEYS, USER_ONLY_SECTIONS } from '../../src/config/index.js';
 import type { SettingKey } from '../../src/config/index.js';
 import { UsageError } from '../../src/errors.js';
 
@@ -28,7 +28,7 @@ const inlineComments = (text: string) =>
 describe('editing a file written by config init', () => {
   for (const scope of ['repo', 'user'] as const) {
     const template = configTemplate(scope);
-    const keys = SETTING_KEYS.filter((k) => scope === 'user' || !USER_ONLY_SECTIONS.has(k.key.split('.')[0]!));
+    const keys = SETTING_KEYS.filter((k) => scope === 'user' || !(USER_ONLY_SECTIONS.has(k.key.split('.')[0]!) || USER_ONLY_KEYS.has(k.key)));
 
     it.each(keys.map((k) => [k.key, k] as const))(`${scope}: set %s lands under its commented line, and unset restores the file byte for byte`, (key, def) => {
       const value = otherValue(def);
