@@ -11,20 +11,10 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { prng } from '../test/helpers/cache-data.js';
 
 const EPOCH = 1_704_067_200;
 
-/** A small fast PRNG (mulberry32): the same seed gives the same repository on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = (
   'account address admin alert amount archive asset audit author balance batch billing block branch buffer bundle cache ' +

@@ -16,23 +16,12 @@ import {
   keyMayBeSent,
   readApprovals,
   requireApprovedEndpoint,
-  resolveSettings,
   revoke,
   SETTING_KEYS,
 } from '../../src/config/index.js';
-import type { SettingsLayer } from '../../src/config/index.js';
 import { ExitCode } from '../../src/errors.js';
+import { resolvedLayers, type Layers } from '../helpers/settings-layers.js';
 
-type Layers = Partial<Record<SettingsLayer['source'], Record<string, unknown>>>;
-
-function resolved(layers: Layers) {
-  const order = ['repo', 'user', 'env', 'flag'] as const;
-  return resolveSettings(
-    order
-      .filter((source) => layers[source] !== undefined)
-      .map((source) => ({ source, origin: source, values: new Map(Object.entries(layers[source]!)) })),
-  );
-}
 
 const URL_A = 'http://127.0.0.1:9/v1';
 const URL_B = 'http://127.0.0.1:10/v1';
@@ -50,14 +39,14 @@ describe('endpointRequest', () => {
     ['the user overrides the model with local', { repo: { 'model.embedding': 'any', 'model.base_url': URL_A }, flag: { 'model.embedding': 'local' } }, undefined],
     ['the user picks everything', { user: { 'model.embedding': 'any', 'model.base_url': URL_B } }, undefined],
   ])('%s', (_name, layers, endpoint) => {
-    expect(endpointRequest(resolved(layers))?.endpoint).toBe(endpoint);
+    expect(endpointRequest(resolvedLayers(layers))?.endpoint).toBe(endpoint);
   });
 
   it('binds to the repository file’s values: another endpoint is another hash, other settings are not', () => {
-    const a = endpointRequest(resolved({ repo: { 'model.embedding': 'any', 'model.base_url': URL_A } }))!;
-    const b = endpointRequest(resolved({ repo: { 'model.embedding': 'any', 'model.base_url': URL_B } }))!;
-    const c = endpointRequest(resolved({ repo: { 'model.embedding': 'other', 'model.base_url': URL_A } }))!;
-    const same = endpointRequest(resolved({ repo: { 'model.embedding': 'any', 'model.base_url': URL_A, 'search.limit': 3 } }))!;
+    const a = endpointRequest(resolvedLayers({ repo: { 'model.embedding': 'any', 'model.base_url': URL_A } }))!;
+    const b = endpointRequest(resolvedLayers({ repo: { 'model.embedding': 'any', 'model.base_url': URL_B } }))!;
+    const c = endpointRequest(resolvedLayers({ repo: { 'model.embedding': 'other', 'model.base_url': URL_A } }))!;
+    const same = endpointRequest(resolvedLayers({ repo: { 'model.embedding': 'any', 'model.base_url': URL_A, 'search.limit': 3 } }))!;
     expect(new Set([a.hash, b.hash, c.hash]).size).toBe(3);
     expect(same.hash).toBe(a.hash);
   });
@@ -76,7 +65,7 @@ describe('keyMayBeSent', () => {
     ['a base_url in the user file', { repo: { 'model.base_url': URL_A }, user: { 'model.base_url': URL_B } }, true],
     ['a base_url from the environment', { env: { 'model.base_url': URL_B } }, true],
   ])('%s: %s', (_name, layers, expected) => {
-    expect(keyMayBeSent(resolved(layers))).toBe(expected);
+    expect(keyMayBeSent(resolvedLayers(layers))).toBe(expected);
   });
 });
 
@@ -84,7 +73,7 @@ describe('the approvals file', () => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
   let repo: string;
-  const hostile = () => resolved({ repo: { 'model.embedding': 'any', 'model.base_url': URL_A } });
+  const hostile = () => resolvedLayers({ repo: { 'model.embedding': 'any', 'model.base_url': URL_A } });
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gitctx-approvals-'));
@@ -104,7 +93,7 @@ describe('the approvals file', () => {
     await requireApprovedEndpoint(repo, hostile(), { env });
     expect((await stat(approvalsPath(env))).mode & 0o777).toBe(0o600);
 
-    const moved = resolved({ repo: { 'model.embedding': 'any', 'model.base_url': URL_B } });
+    const moved = resolvedLayers({ repo: { 'model.embedding': 'any', 'model.base_url': URL_B } });
     await expect(requireApprovedEndpoint(repo, moved, { env, cwd: repo })).rejects.toThrow(/changed since you approved/);
     expect(await revoke(repo, env)).toBe(true);
     expect(await revoke(repo, env)).toBe(false);

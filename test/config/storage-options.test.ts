@@ -10,22 +10,11 @@ import {
   flattenSettingsDocument,
   formatSettingValue,
   remoteIndexOf,
-  resolveSettings,
 } from '../../src/config/index.js';
-import type { SettingsLayer } from '../../src/config/index.js';
 import { storageSecrets } from '../../src/config/storage.js';
 import { UsageError } from '../../src/errors.js';
+import { resolvedLayers, type Layers } from '../helpers/settings-layers.js';
 
-type Layers = Partial<Record<SettingsLayer['source'], Record<string, unknown>>>;
-
-function resolved(layers: Layers) {
-  const order = ['repo', 'user', 'env', 'flag'] as const;
-  return resolveSettings(
-    order
-      .filter((source) => layers[source] !== undefined)
-      .map((source) => ({ source, origin: source, values: new Map(Object.entries(layers[source]!)) })),
-  );
-}
 
 const SECRET = 'wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY';
 
@@ -70,13 +59,13 @@ describe('index.storage_options', () => {
   });
 
   it('makes a remote index of the settings, trailing slash dropped; none without db_uri', () => {
-    const settings = resolved({ user: { 'index.db_uri': 's3://bucket/team/repo/', 'index.storage_options': ['aws_region=us-east-1'] } }).settings;
+    const settings = resolvedLayers({ user: { 'index.db_uri': 's3://bucket/team/repo/', 'index.storage_options': ['aws_region=us-east-1'] } }).settings;
     expect(remoteIndexOf(settings, {})).toEqual({ uri: 's3://bucket/team/repo', storageOptions: { aws_region: 'us-east-1' }, secrets: [] });
-    expect(remoteIndexOf(resolved({}).settings, {})).toBeUndefined();
+    expect(remoteIndexOf(resolvedLayers({}).settings, {})).toBeUndefined();
   });
 
   it.each(['http://bucket/x', 's3://Bucket/x', 's3://user:pw@bucket/x', 's3://bucket/x?token=1', '/tmp/db', 'file:///tmp/db'])('refuses %s as a db_uri', (uri) => {
-    expect(() => resolved({ user: { 'index.db_uri': uri } })).toThrow(UsageError);
+    expect(() => resolvedLayers({ user: { 'index.db_uri': uri } })).toThrow(UsageError);
   });
 });
 
@@ -84,7 +73,7 @@ describe('approvalRequest', () => {
   const model = { 'model.embedding': 'any', 'model.base_url': 'http://127.0.0.1:9/v1' };
 
   it('is the model endpoint request, same hash, when the repository names no index location', () => {
-    const r = resolved({ repo: model });
+    const r = resolvedLayers({ repo: model });
     expect(approvalRequest(r)).toEqual(endpointRequest(r));
   });
 
@@ -94,13 +83,13 @@ describe('approvalRequest', () => {
     ['the user names the location and its options', { repo: { 'index.db_uri': 's3://bkt/x' }, user: { 'index.db_uri': 's3://bkt/y' } }, false],
     ['storage options without any location send nothing', { repo: { 'index.storage_options': ['aws_region=eu'] } }, false],
   ])('%s: needs approval %s', (_name, layers, needed) => {
-    expect(approvalRequest(resolved(layers)) !== undefined).toBe(needed);
+    expect(approvalRequest(resolvedLayers(layers)) !== undefined).toBe(needed);
   });
 
   it('binds to the location: another bucket is another hash, and the model request is part of it', () => {
-    const a = approvalRequest(resolved({ repo: { 'index.db_uri': 's3://bkt/a' } }))!;
-    const b = approvalRequest(resolved({ repo: { 'index.db_uri': 's3://bkt/b' } }))!;
-    const both = approvalRequest(resolved({ repo: { ...model, 'index.db_uri': 's3://bkt/a' } }))!;
+    const a = approvalRequest(resolvedLayers({ repo: { 'index.db_uri': 's3://bkt/a' } }))!;
+    const b = approvalRequest(resolvedLayers({ repo: { 'index.db_uri': 's3://bkt/b' } }))!;
+    const both = approvalRequest(resolvedLayers({ repo: { ...model, 'index.db_uri': 's3://bkt/a' } }))!;
     expect(a.hash).not.toBe(b.hash);
     expect(both.hash).not.toBe(a.hash);
     expect(both.index).toBe('s3://bkt/a');

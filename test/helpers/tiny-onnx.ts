@@ -15,6 +15,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { prng } from './cache-data.js';
 
 // --- protobuf wire format: varint (0) and length-delimited (2) fields are all ONNX needs here.
 
@@ -131,17 +132,6 @@ const DEFAULT_WORDS = (
   'timeout error retry cache vector search index model token query user data value list map'
 ).split(' ');
 
-/** mulberry32: a small seeded generator, so the table is the same on every run. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The model bytes, its table and its tokenizer, all in memory. */
 export function makeTinyModel(options: TinyModelOptions = {}): TinyModel {
@@ -149,7 +139,7 @@ export function makeTinyModel(options: TinyModelOptions = {}): TinyModel {
   const dims = options.dims ?? 8;
   const vocab = new Map<string, number>();
   for (const token of [...TINY_SPECIALS, ...words]) if (!vocab.has(token)) vocab.set(token, vocab.size);
-  const random = seededRandom(options.seed ?? 7);
+  const random = prng(options.seed ?? 7);
   const table = new Float32Array(vocab.size * dims);
   for (let i = 0; i < table.length; i++) table[i] = random() * 2 - 1;
 

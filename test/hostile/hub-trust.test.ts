@@ -8,29 +8,19 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { endpointRequest, hubTokenMayBeSent, resolveSettings } from '../../src/config/index.js';
-import type { SettingsLayer } from '../../src/config/index.js';
+import { endpointRequest, hubTokenMayBeSent } from '../../src/config/index.js';
 import { track } from '../helpers/cleanup.js';
 import { runCli } from '../helpers/cli.js';
 import { startFakeHub } from '../helpers/fake-hub-server.js';
 import type { FakeHub } from '../helpers/fake-hub-server.js';
 import { cloneRepo, makeRepo, makeTempDir } from '../helpers/git-repo.js';
+import { resolvedLayers, type Layers } from '../helpers/settings-layers.js';
 
 const MODEL = 'hf:tiny-org/tiny-model';
 const HUB_A = 'http://127.0.0.1:9/hub';
 const HUB_B = 'http://127.0.0.1:10/hub';
 const TOKEN = 'hf_userToken_Qm4x9Lz2';
 
-type Layers = Partial<Record<SettingsLayer['source'], Record<string, unknown>>>;
-
-function resolved(layers: Layers) {
-  const order = ['repo', 'user', 'env', 'flag'] as const;
-  return resolveSettings(
-    order
-      .filter((source) => layers[source] !== undefined)
-      .map((source) => ({ source, origin: source, values: new Map(Object.entries(layers[source]!)) })),
-  );
-}
 
 describe('a hub named in settings', () => {
   it.each<[string, Layers, RegExp | undefined]>([
@@ -41,41 +31,41 @@ describe('a hub named in settings', () => {
     ['a built-in local model downloads nothing', { repo: { 'model.embedding': 'local', 'model.hub_url': HUB_A } }, undefined],
     ['the repository names no hub', { user: { 'model.embedding': MODEL } }, undefined],
   ])('%s', (_name, layers, endpoint) => {
-    const request = endpointRequest(resolved(layers));
+    const request = endpointRequest(resolvedLayers(layers));
     // Whether the model itself needs approval is the API side's business: here, only the hub counts.
     if (endpoint === undefined) expect(request?.values.map(([key]) => key) ?? []).not.toContain('model.hub_url');
     else expect(request?.endpoint).toMatch(endpoint);
   });
 
   it('binds the approval to the hub: another hub is another hash, and one approval covers API and hub together', () => {
-    const a = endpointRequest(resolved({ repo: { 'model.embedding': MODEL, 'model.hub_url': HUB_A } }))!;
-    const b = endpointRequest(resolved({ repo: { 'model.embedding': MODEL, 'model.hub_url': HUB_B } }))!;
+    const a = endpointRequest(resolvedLayers({ repo: { 'model.embedding': MODEL, 'model.hub_url': HUB_A } }))!;
+    const b = endpointRequest(resolvedLayers({ repo: { 'model.embedding': MODEL, 'model.hub_url': HUB_B } }))!;
     expect(a.hash).not.toBe(b.hash);
     const both = endpointRequest(
-      resolved({ repo: { 'model.embedding': 'any-name', 'model.base_url': 'http://127.0.0.1:11/v1', 'model.hub_url': HUB_A } }),
+      resolvedLayers({ repo: { 'model.embedding': 'any-name', 'model.base_url': 'http://127.0.0.1:11/v1', 'model.hub_url': HUB_A } }),
     )!;
     expect(both.values.map(([key]) => key)).toEqual(['model.base_url', 'model.embedding', 'model.hub_url']);
     expect(both.endpoint).toBe('http://127.0.0.1:11/v1 and downloads model files from http://127.0.0.1:9/hub');
   });
 
   it('treats ONNX models as in process: a preset from the repository needs no approval, any hf: weights it names do', () => {
-    expect(endpointRequest(resolved({ repo: { 'model.embedding': 'bge-small-en-v1.5' } }))).toBeUndefined();
-    const hf = endpointRequest(resolved({ repo: { 'model.embedding': MODEL } }))!;
+    expect(endpointRequest(resolvedLayers({ repo: { 'model.embedding': 'bge-small-en-v1.5' } }))).toBeUndefined();
+    const hf = endpointRequest(resolvedLayers({ repo: { 'model.embedding': MODEL } }))!;
     expect(hf.endpoint).toBe('https://huggingface.co');
     expect(hf.action).toBe('downloads model files from');
     expect(hf.values.map(([key]) => key)).toEqual(['model.embedding', 'model.hub_url']);
     // Approval is bound to the model: another hf: model asks again.
-    const other = endpointRequest(resolved({ repo: { 'model.embedding': 'hf:tiny-org/other-model' } }))!;
+    const other = endpointRequest(resolvedLayers({ repo: { 'model.embedding': 'hf:tiny-org/other-model' } }))!;
     expect(other.hash).not.toBe(hf.hash);
     // The user chose the model: nothing to approve.
-    expect(endpointRequest(resolved({ user: { 'model.embedding': MODEL } }))).toBeUndefined();
+    expect(endpointRequest(resolvedLayers({ user: { 'model.embedding': MODEL } }))).toBeUndefined();
   });
 
   it('sends the user’s token to the default hub or one the user named, never to one the repository named', () => {
-    expect(hubTokenMayBeSent(resolved({ user: { 'model.embedding': MODEL } }))).toBe(true);
-    expect(hubTokenMayBeSent(resolved({ env: { 'model.hub_url': HUB_B } }))).toBe(true);
-    expect(hubTokenMayBeSent(resolved({ repo: { 'model.hub_url': HUB_A } }))).toBe(false);
-    expect(hubTokenMayBeSent(resolved({ repo: { 'model.hub_url': HUB_A }, user: { 'model.hub_url': HUB_B } }))).toBe(true);
+    expect(hubTokenMayBeSent(resolvedLayers({ user: { 'model.embedding': MODEL } }))).toBe(true);
+    expect(hubTokenMayBeSent(resolvedLayers({ env: { 'model.hub_url': HUB_B } }))).toBe(true);
+    expect(hubTokenMayBeSent(resolvedLayers({ repo: { 'model.hub_url': HUB_A } }))).toBe(false);
+    expect(hubTokenMayBeSent(resolvedLayers({ repo: { 'model.hub_url': HUB_A }, user: { 'model.hub_url': HUB_B } }))).toBe(true);
   });
 });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IndexStore, readIndexMeta } from '../../src/store/index-store.js';
 import type { ChunkRow } from '../../src/store/schema.js';
+import { fileChunkRows } from '../helpers/chunk-rows.js';
 
 const identity = { model: 'test-model', dims: 4, chunker: 'test-chunker' };
 let dir: string;
@@ -19,25 +20,7 @@ afterEach(async () => {
 });
 
 function rows(fileId: string, path: string, count: number, isHead = true, dims = 4): ChunkRow[] {
-  return Array.from({ length: count }, (_, i) => ({
-    file_id: fileId,
-    vector: Float32Array.from({ length: dims }, (_, d) => (d === 0 ? i : d === 1 ? 1 : 0)),
-    content: `content of ${path} chunk ${i}`,
-    search_text: `content of ${path} chunk ${i} parseConfig parse config`,
-    path,
-    language: 'typescript',
-    start_line: i * 10 + 1,
-    end_line: i * 10 + 10,
-    blob_sha: fileId.padEnd(40, '0'),
-    chunk_index: i,
-    commit_sha: null,
-    author: null,
-    date: null,
-    message: null,
-    is_head: isHead,
-    uncommitted: false,
-    model: identity.model,
-  }));
+  return fileChunkRows(identity.model, fileId, path, count, isHead, dims);
 }
 
 describe('IndexStore', () => {

@@ -9,6 +9,7 @@ import { IndexStore, readIndexMeta } from '../../src/store/index-store.js';
 import type { RemoteIndex } from '../../src/store/location.js';
 import { acquireRemoteLock } from '../../src/store/remote-lock.js';
 import type { ChunkRow } from '../../src/store/schema.js';
+import { fileChunkRows } from '../helpers/chunk-rows.js';
 import { track } from '../helpers/cleanup.js';
 import { startS3Server } from '../helpers/s3-server.js';
 
@@ -20,25 +21,7 @@ async function remoteIndex(prefix = 'team/repo'): Promise<RemoteIndex> {
 }
 
 function rows(fileId: string, path: string, count: number): ChunkRow[] {
-  return Array.from({ length: count }, (_, i) => ({
-    file_id: fileId,
-    vector: Float32Array.from({ length: 4 }, (_, d) => (d === 0 ? i : d === 1 ? 1 : 0)),
-    content: `content of ${path} chunk ${i}`,
-    search_text: `content of ${path} chunk ${i} parseConfig parse config`,
-    path,
-    language: 'typescript',
-    start_line: i * 10 + 1,
-    end_line: i * 10 + 10,
-    blob_sha: fileId.padEnd(40, '0'),
-    chunk_index: i,
-    commit_sha: null,
-    author: null,
-    date: null,
-    message: null,
-    is_head: true,
-    uncommitted: false,
-    model: identity.model,
-  }));
+  return fileChunkRows(identity.model, fileId, path, count);
 }
 
 describe('an index on object storage', () => {
