@@ -55,21 +55,26 @@ async function readJson(response: Response, url: string, hub: HubClient): Promis
   }
 }
 
+/** Throws what a 5xx/429 (retried) or a 401/403 (refused: a gated model or a bad token) means, its body discarded. */
+async function refuseRetryableOrDenied(hub: HubClient, response: Response, what: string, tokenSent: boolean): Promise<void> {
+  const retry = retryableStatus(response);
+  if (retry !== undefined) {
+    await response.body?.cancel();
+    throw retry;
+  }
+  if (response.status === 401 || response.status === 403) {
+    await response.body?.cancel();
+    throw deniedError(hub, response.status, what, tokenSent);
+  }
+}
+
 /** The commit `revision` of `repo` points at on the hub. */
 export async function resolveRevision(hub: HubClient, repo: string, revision: string, tokenSent: boolean): Promise<string> {
   const url = revisionUrl(hub, repo, revision);
   const what = `model ${repo} at revision ${revision}`;
   return hub.withRetries(url, async (attempt) => {
     const { response } = await hub.send(url, { method: 'GET', headers: { accept: 'application/json' } }, attempt, false);
-    const retry = retryableStatus(response);
-    if (retry !== undefined) {
-      await response.body?.cancel();
-      throw retry;
-    }
-    if (response.status === 401 || response.status === 403) {
-      await response.body?.cancel();
-      throw deniedError(hub, response.status, what, tokenSent);
-    }
+    await refuseRetryableOrDenied(hub, response, what, tokenSent);
     if (response.status === 404) {
       await response.body?.cancel();
       throw new UsageError(printable(`${hub.show(hub.base)} has no ${what}: check the model name and revision`));
@@ -128,15 +133,7 @@ export async function filesInfo(hub: HubClient, repo: string, commit: string, pa
       attempt,
       false,
     );
-    const retry = retryableStatus(response);
-    if (retry !== undefined) {
-      await response.body?.cancel();
-      throw retry;
-    }
-    if (response.status === 401 || response.status === 403) {
-      await response.body?.cancel();
-      throw deniedError(hub, response.status, `the files of model ${repo}`, tokenSent);
-    }
+    await refuseRetryableOrDenied(hub, response, `the files of model ${repo}`, tokenSent);
     if (response.status === 404 || response.status === 405 || response.status === 501) {
       await response.body?.cancel();
       return undefined;

@@ -77,6 +77,12 @@ export async function resolveModel(name: string, options: ModelSourceOptions): P
   return fromHubName(name, options);
 }
 
+/** What a preset says about running its model (the rest comes from its files). */
+function presetFacts(preset: OnnxPreset): Pick<ResolvedModel, 'dims' | 'maxTokens' | 'pooling' | 'normalize' | 'queryPrefix' | 'documentPrefix'> {
+  const { dims, maxTokens, pooling, normalize, queryPrefix, documentPrefix } = preset;
+  return { dims, maxTokens, pooling, normalize, queryPrefix, documentPrefix };
+}
+
 async function fromPreset(preset: OnnxPreset, options: ModelSourceOptions): Promise<ResolvedModel> {
   const required = [preset.onnxFile, TOKENIZER_FILE, TOKENIZER_CONFIG_FILE];
   const files = await fetchFrom(options, preset.repo, preset.revision, required);
@@ -84,12 +90,7 @@ async function fromPreset(preset: OnnxPreset, options: ModelSourceOptions): Prom
     cacheName: `${preset.name}@${files.commit.slice(0, 12)}`,
     modelFile: join(files.dir, preset.onnxFile),
     ...(await readTokenizer(files.dir)),
-    dims: preset.dims,
-    maxTokens: preset.maxTokens,
-    pooling: preset.pooling,
-    normalize: preset.normalize,
-    queryPrefix: preset.queryPrefix,
-    documentPrefix: preset.documentPrefix,
+    ...presetFacts(preset),
   };
 }
 
@@ -162,14 +163,7 @@ async function fromDirectory(name: string, dir: string, preset: OnnxPreset | und
   const modelFile = await findModelFile(dir, preset);
   const facts =
     preset !== undefined
-      ? {
-          dims: preset.dims,
-          maxTokens: preset.maxTokens,
-          pooling: preset.pooling,
-          normalize: preset.normalize,
-          queryPrefix: preset.queryPrefix,
-          documentPrefix: preset.documentPrefix,
-        }
+      ? presetFacts(preset)
       : await readFacts(dir, { tokenizerConfig: true, pooling: true });
   const tokenizer = await readTokenizer(dir);
   const identity = createHash('sha256')
