@@ -56,6 +56,11 @@ export interface ModelSourceOptions {
   modelPath?: string;
   /** `$GITCTX_HOME/models`. */
   modelsDir?: string;
+  /**
+   * Plan only (`index --dry-run`): the tokenizer and config files are fetched, the weights never
+   * are, so planning a run of a large model does not download hundreds of megabytes.
+   */
+  withoutWeights?: boolean;
   hubUrl?: string;
   /** The user's hub token, only when it may go to `hubUrl` (the config layer decides). */
   hubToken?: string;
@@ -84,7 +89,7 @@ function presetFacts(preset: OnnxPreset): Pick<ResolvedModel, 'dims' | 'maxToken
 }
 
 async function fromPreset(preset: OnnxPreset, options: ModelSourceOptions): Promise<ResolvedModel> {
-  const required = [preset.onnxFile, TOKENIZER_FILE, TOKENIZER_CONFIG_FILE];
+  const required = [...(options.withoutWeights ? [] : [preset.onnxFile]), TOKENIZER_FILE, TOKENIZER_CONFIG_FILE];
   const files = await fetchFrom(options, preset.repo, preset.revision, required);
   return {
     cacheName: `${preset.name}@${files.commit.slice(0, 12)}`,
@@ -96,7 +101,8 @@ async function fromPreset(preset: OnnxPreset, options: ModelSourceOptions): Prom
 
 async function fromHubName(name: string, options: ModelSourceOptions): Promise<ResolvedModel> {
   const hub = hubName(name);
-  const files = await fetchFrom(options, hub.repo, hub.revision, [DEFAULT_ONNX_FILE, TOKENIZER_FILE, MODEL_CONFIG_FILE]);
+  const weights = options.withoutWeights ? [] : [DEFAULT_ONNX_FILE];
+  const files = await fetchFrom(options, hub.repo, hub.revision, [...weights, TOKENIZER_FILE, MODEL_CONFIG_FILE]);
   // The same commit for the optional files, so they cannot come from a newer revision.
   const optional = async (file: string) => (await fetchOptional(options, hub.repo, files.commit, file)) ?? undefined;
   const tokenizerConfigDir = await optional(TOKENIZER_CONFIG_FILE);

@@ -28,6 +28,8 @@ export interface OnnxProviderOptions extends ModelSourceOptions {
   /** worker.js, when not beside this module (tests running from the sources). */
   workerUrl?: URL;
   batchLimits?: LengthBatchLimits;
+  /** With `withoutWeights`: the size to plan with when the model's files do not state it. */
+  plannedDims?: number;
 }
 
 export const MAX_DEFAULT_THREADS = 4;
@@ -49,7 +51,10 @@ export async function createOnnxProvider(name: string, options: OnnxProviderOpti
     origin: model.tokenizerOrigin,
   });
   const provider = new OnnxProvider(model, tokenizer, options);
-  if (model.dims === undefined) await provider.learnDims();
+  if (model.dims === undefined) {
+    if (options.withoutWeights) provider.planWith(options.plannedDims ?? 1);
+    else await provider.learnDims();
+  }
   return provider;
 }
 
@@ -79,6 +84,11 @@ export class OnnxProvider implements EmbeddingProvider {
   get dims(): number {
     if (this.size === undefined) throw new Error('the model size is not known yet; this is a bug in gitctx');
     return this.size;
+  }
+
+  /** A dry run's stand-in size, for a model whose files do not state it (its weights are not fetched). */
+  planWith(dims: number): void {
+    this.size = dims;
   }
 
   /** For a model whose files do not state its size: the graph's output shape, else one probe run. */

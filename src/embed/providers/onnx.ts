@@ -27,6 +27,9 @@ export const onnxProvider: ProviderEntry = {
     return createOnnxProvider(name, {
       ...(options.modelPath !== undefined ? { modelPath: options.modelPath } : {}),
       ...(options.modelsDir !== undefined ? { modelsDir: options.modelsDir } : {}),
+      // A dry run plans without the weights; a size the files do not state is then what the caller
+      // learnt from the index or the cache, or 1: with nothing cached for the model, any size plans alike.
+      ...(options.dryRun !== undefined ? { withoutWeights: true, plannedDims: options.dryRun.dims ?? 1 } : {}),
       ...(options.hubUrl !== undefined ? { hubUrl: options.hubUrl } : {}),
       ...(options.hubToken !== undefined ? { hubToken: options.hubToken } : {}),
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),

@@ -68,6 +68,19 @@ describe('an hf: model downloaded from the hub on first use', () => {
     expect((JSON.parse(offline.stdout) as { results: unknown[] }).results.length).toBeGreaterThan(0);
   });
 
+  it('plans a dry run with the tokenizer alone: the weights are never downloaded', async () => {
+    hub.reset();
+    const home = track(makeTempDir()).dir;
+    const repo = track(makeRepo({ files: FILES }));
+    const plan = await runCli(['index', '--dry-run', '--json'], { cwd: repo.dir, env: envFor(home) });
+    expect(plan.stderr).toBe('');
+    expect(plan.code).toBe(0);
+    expect((JSON.parse(plan.stdout) as { files: number }).files).toBe(3);
+    expect(existsSync(join(home, 'models', 'org--tiny', commit, 'tokenizer.json'))).toBe(true);
+    expect(existsSync(modelFileIn(home))).toBe(false);
+    expect(hub.requests.some((r) => r.server === 'cdn')).toBe(false);
+  });
+
   it('resumes a download whose connection was cut', async () => {
     hub.reset();
     hub.setFaults(MODEL_FILE, [{ cut: 1000 }]);
