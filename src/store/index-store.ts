@@ -401,10 +401,13 @@ export class IndexStore implements VectorStore {
       // The full-text index is rebuilt whole below, so the old one goes first: compacting
       // under it would rewrite (remap) it in memory only to replace it, the peak of the run.
       await this.dropTextIndex();
-      // Versions that searches may still be reading stay (see retention.ts). No other
+      // Versions that searches may still be reading stay (see retention.ts). Locally no other
       // writer runs (the index lock), so files no version references are leftovers of a killed run.
+      // On shared storage a writer whose lease lapsed could be deleting a successor's new files, so
+      // unreferenced files there are left to LanceDB's own age rule.
       const cleanupOlderThan = cleanupCutoff(await this.table.listVersions(), new Date(), this.retention);
-      await lanceWrite(this.dir, () => this.table.optimize({ cleanupOlderThan, deleteUnverified: true }));
+      const deleteUnverified = !isRemote(this.dir);
+      await lanceWrite(this.dir, () => this.table.optimize({ cleanupOlderThan, deleteUnverified }));
       const rows = await this.table.countRows();
       if (rows > 0) {
         await lanceWrite(this.dir, () =>
@@ -459,9 +462,9 @@ export class IndexStore implements VectorStore {
   }
 
   /**
-   * Trains, keeps or drops the ANN index on the vectors as vector-index.ts decides. A kept
-   * index takes in this run's rows in the optimize() that follows, which also remaps it
-   * past the compaction.
+   * Trains, keeps or drops the ANN index on the vectors as vector-index.ts decides. Runs after
+   * commit()'s optimize(), which has already fed this run's rows to a kept index and remapped
+   * it past the compaction, so a freshly trained one is never rewritten in memory.
    */
   private async maintainVectorIndex(rows: number): Promise<void> {
     const indexes = await this.table.listIndices();

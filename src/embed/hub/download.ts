@@ -203,12 +203,19 @@ async function fetchPart(
     // Whatever arrived is on disk before the error is reported, so the next attempt resumes there.
     const reader = response.body.getReader();
     let handle: FileHandle | undefined;
-    let writing: Promise<unknown> = open(part, have === 0 ? 'w' : 'a', 0o644).then((opened) => (handle = opened));
+    // The first disk error (EACCES, ENOSPC) is kept and raised at the next read, so the chain is
+    // never a rejected promise nobody awaits (which Node turns into an uncaught exception).
+    let diskError: unknown;
+    const keep = (err: unknown) => {
+      diskError ??= err;
+    };
+    let writing: Promise<unknown> = open(part, have === 0 ? 'w' : 'a', 0o644).then((opened) => (handle = opened)).catch(keep);
     let written = 0;
     let onDisk = 0;
     try {
       for (;;) {
         const { done, value } = await reader.read();
+        if (diskError !== undefined) throw diskError;
         if (done) break;
         if (have + value.byteLength > expected.size) {
           throw new ProviderUnreachableError(
@@ -219,19 +226,24 @@ async function fetchPart(
         have += value.byteLength;
         written += value.byteLength;
         attempt.alive();
-        writing = writing.then(async () => {
-          await handle!.writeFile(value);
-          onDisk += value.byteLength;
-          refresh();
-          ctx.onBytes?.(expected.path, have - written + onDisk);
-        });
+        writing = writing
+          .then(async () => {
+            if (diskError !== undefined) return;
+            await handle!.writeFile(value);
+            onDisk += value.byteLength;
+            refresh();
+            ctx.onBytes?.(expected.path, have - written + onDisk);
+          })
+          .catch(keep);
         // Bounded memory when the disk is slower than the network.
         if (written - onDisk > MAX_UNWRITTEN_BYTES) await writing;
       }
       await writing;
+      if (diskError !== undefined) throw diskError;
       await handle!.sync();
     } catch (err) {
       await writing;
+      if (diskError !== undefined && err !== diskError) throw diskError;
       // A connection cut mid-body (fetch's TypeError): retried, resuming after what arrived.
       if (attempt.signal.aborted || !(err instanceof TypeError)) throw err;
       throw new RetryableError(`the connection broke after ${have} of ${expected.size} bytes`, undefined, written > 0);

@@ -65,6 +65,7 @@ export class WorkerPool implements BatchRunner {
   private readonly waiting: Array<{ batch: number[][]; resolve: (v: Float32Array[]) => void; reject: (e: Error) => void }> = [];
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  private closed = false;
 
   constructor(
     private readonly options: SessionOptions,
@@ -73,6 +74,7 @@ export class WorkerPool implements BatchRunner {
   ) {}
 
   run(batch: number[][]): Promise<Float32Array[]> {
+    if (this.closed) return Promise.reject(new Error('the embedding workers are closed; this is a bug in gitctx'));
     return new Promise((resolve, reject) => {
       this.waiting.push({ batch, resolve, reject });
       this.dispatch();
@@ -128,8 +130,15 @@ export class WorkerPool implements BatchRunner {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    // Nothing left waiting for an answer that will never come (the workers finish what they run first).
+    const stopped = new Error('the embedding workers were closed');
+    for (const job of this.waiting.splice(0)) job.reject(stopped);
     const slots = this.slots.splice(0);
     await Promise.all(slots.map((slot) => closeWorker(slot.worker)));
+    // A worker stopped the hard way never answered its batch.
+    for (const pending of this.pending.values()) pending.reject(stopped);
+    this.pending.clear();
   }
 }
 

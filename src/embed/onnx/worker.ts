@@ -13,17 +13,20 @@ if (port === null) throw new Error('worker.js runs as a worker thread');
 
 const options = workerData as SessionOptions;
 let session: Promise<OnnxSession> | undefined;
+/** The batch being embedded, so a close waits for it: releasing a session mid-run aborts the process. */
+let running: Promise<unknown> = Promise.resolve();
 
 port.on('message', (request: WorkerRequest) => {
   if ('close' in request) {
     // Released before the thread ends: a session alive at thread teardown aborts the process.
     void (async () => {
+      await running;
       await (await session?.catch(() => undefined))?.release();
       port.close();
     })();
     return;
   }
-  void (async () => {
+  running = (async () => {
     let reply: WorkerReply;
     try {
       session ??= loadRuntime().then((ort) => OnnxSession.open(ort, options));
