@@ -48,14 +48,18 @@ async function isStale(path: string): Promise<boolean> {
     if (errnoCode(err) === 'ENOENT') return false; // released meanwhile: try again at once
     throw err;
   }
-  if (age > STALE_LOCK_MS) return true;
+  let holder: Holder;
   try {
-    return processGone(JSON.parse(text) as Holder);
+    holder = JSON.parse(text) as Holder;
   } catch (err) {
     // Being written by its creator this instant, or garbage; age decides garbage.
-    if (err instanceof SyntaxError) return false;
+    if (err instanceof SyntaxError) return age > STALE_LOCK_MS;
     throw err;
   }
+  // A holder on this host is asked directly: alive, it keeps the lock however long it has been
+  // quiet (a slow retry, a re-hash of a large part file). Age decides only for other hosts.
+  if (holder.host === hostname() && typeof holder.pid === 'number') return processGone(holder);
+  return age > STALE_LOCK_MS;
 }
 
 /** Takes the lock at `path`, waiting while a live process holds it; `onWait` once, when it must wait. */
