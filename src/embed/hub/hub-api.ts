@@ -41,14 +41,31 @@ export function deniedError(hub: HubClient, status: number, what: string, tokenS
   return new AuthError(printable(`${hub.show(hub.base)} refused ${what} (${status}): ${why}`));
 }
 
+/** The reply as JSON, read with a byte count: a hub (or a mirror a repository names) cannot make gitctx hold an unbounded body. */
 async function readJson(response: Response, url: string, hub: HubClient): Promise<unknown> {
+  const tooLarge = (bytes: number) => new ProviderUnreachableError(`${hub.show(url)} sent ${bytes} bytes where a short JSON reply was expected`);
   const length = Number(response.headers.get('content-length') ?? '0');
   if (length > MAX_JSON_BYTES) {
     await response.body?.cancel();
-    throw new ProviderUnreachableError(`${hub.show(url)} sent ${length} bytes where a short JSON reply was expected`);
+    throw tooLarge(length);
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  if (response.body !== null) {
+    const reader = response.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > MAX_JSON_BYTES) {
+        await reader.cancel();
+        throw tooLarge(total);
+      }
+      chunks.push(value);
+    }
   }
   try {
-    return await response.json();
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
   } catch (err) {
     if (err instanceof SyntaxError) throw new RetryableError('the reply is not JSON');
     throw err;

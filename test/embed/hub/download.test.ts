@@ -309,3 +309,34 @@ describe('a malformed token', () => {
     await expect(failed).rejects.not.toThrow(/def_secret/);
   });
 });
+
+describe('a hub reply that never ends', () => {
+  it('is cut at the JSON limit with exit 5, even without a content-length', async () => {
+    const chunk = Buffer.alloc(1024 * 1024, 0x20);
+    let sent = 0;
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"sha": "');
+      const pump = () => {
+        // Past the 64 MiB limit, then the test is over; a client that kept reading would never stop.
+        while (sent < 80 && res.write(chunk)) sent++;
+        if (sent < 80) res.once('drain', pump);
+        else res.end('"}');
+      };
+      pump();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const err = await ensureModelFiles({ hubUrl: `http://127.0.0.1:${port}`, repo: REPO, revision: 'main', files: FILES, modelsDir, retry: FAST_RETRY }).catch(
+        (e: unknown) => e as { exitCode?: number; message: string },
+      );
+      expect((err as { exitCode?: number }).exitCode).toBe(ExitCode.unreachable);
+      expect((err as Error).message).toMatch(/bytes where a short JSON reply was expected/);
+      expect(sent).toBeLessThan(80);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
