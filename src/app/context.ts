@@ -8,8 +8,8 @@ import type { Repository } from '../git/index.js';
 import { printable } from '../printable.js';
 import type { IndexLocation, RemoteIndex } from '../store/location.js';
 import type { HeldRemoteLock } from '../store/remote-lock.js';
-import { acquireIndexLock, Workspace } from '../workspace/index.js';
-import type { HeldLock, LockHolder, WorkspaceCheck } from '../workspace/index.js';
+import { acquireIndexLock, describeLockHolder, Workspace } from '../workspace/index.js';
+import type { HeldLock, WorkspaceCheck } from '../workspace/index.js';
 
 /** What most commands start from: the repository around the working directory and its settings. */
 export interface RepoContext {
@@ -86,12 +86,12 @@ export async function lockIndex(repo: Repository, options: { quiet?: boolean; si
     isCommitted: () => isTracked(repo, workspace.relative(workspace.lockFile)),
     onCommittedLock: (holder) =>
       say(
-        `${shown} is committed to the repository (${describeHolder(holder)}), so it is no running gitctx; taking it over. ` +
+        `${shown} is committed to the repository (${describeLockHolder(holder)}), so it is no running gitctx; taking it over. ` +
           `Stop tracking it: git rm --cached ${shown}`,
       ),
     onWait: (holder, foreign) =>
       say(
-        `waiting for ${shown}, held by ${describeHolder(holder)}` +
+        `waiting for ${shown}, held by ${describeLockHolder(holder)}` +
           (foreign ? ' (another machine: taken over if it is not refreshed for 2 minutes)' : '') +
           `; if no gitctx runs there, remove it: rm ${shown}`,
       ),
@@ -116,20 +116,15 @@ export async function indexLocationOf(context: RepoContext): Promise<IndexLocati
  */
 export async function lockSharedIndex(location: RemoteIndex, options: { quiet?: boolean } = {}): Promise<HeldRemoteLock> {
   // Loaded here: the lease lives in LanceDB, which only writers of a shared index need.
-  const { acquireRemoteLock, describeRemoteHolder } = await import('../store/remote-lock.js');
+  const { acquireRemoteLock } = await import('../store/remote-lock.js');
   return acquireRemoteLock(location, {
     onTakeover: (holder, silentMs) => {
       if (options.quiet) return;
       process.stderr.write(
-        `gitctx: warning: taking over the writer lock of ${printable(location.uri)} from ${describeRemoteHolder(holder)}, ` +
+        `gitctx: warning: taking over the writer lock of ${printable(location.uri)} from ${describeLockHolder(holder)}, ` +
           `silent for ${Math.round(silentMs / 60_000)} minutes (its run is taken to have died)\n`,
       );
     },
   });
 }
 
-function describeHolder(holder: LockHolder): string {
-  const host = typeof holder.host === 'string' && holder.host !== '' ? ` on ${holder.host}` : '';
-  const since = typeof holder.started === 'string' && holder.started !== '' ? ` since ${holder.started}` : '';
-  return printable(`pid ${holder.pid}${host}${since}`);
-}

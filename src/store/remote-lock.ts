@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import type { Connection } from '@lancedb/lancedb';
 import { IndexLockedError } from '../errors.js';
 import { printable } from '../printable.js';
+import { describeLockHolder } from '../workspace/index.js';
 import { connectTo, remoteCall, remoteError } from './connect.js';
 import type { RemoteIndex } from './location.js';
 
@@ -97,13 +98,6 @@ async function readLease(db: Connection, n: number): Promise<LeaseState | undefi
   }
 }
 
-/** `pid 123 on ci-runner-4 since 2026-...`, neutralised: it was written by whoever wrote the lease. */
-export function describeRemoteHolder(holder: RemoteLockHolder): string {
-  const host = holder.host !== '' ? ` on ${holder.host}` : '';
-  const since = holder.started !== '' ? ` since ${holder.started}` : '';
-  return printable(`pid ${holder.pid}${host}${since}`);
-}
-
 /**
  * Takes the writer lease of the index at `location`, or throws IndexLockedError (exit 9)
  * naming the run that holds it. Never waits: a CI job that finds another writing is
@@ -125,7 +119,7 @@ export async function acquireRemoteLock(location: RemoteIndex, options: RemoteLo
           const silentMs = now() - lease.lastAt;
           if (silentMs < staleMs) {
             throw new IndexLockedError(
-              `the shared index ${printable(location.uri)} is being written by ${describeRemoteHolder(lease.holder)}: one writer at a time; try again when it finishes`,
+              `the shared index ${printable(location.uri)} is being written by ${describeLockHolder(lease.holder)}: one writer at a time; try again when it finishes`,
             );
           }
           options.onTakeover?.(lease.holder, silentMs);

@@ -13,5 +13,5 @@ export { writeFileAtomic } from './atomic-write.js';
 export type { AtomicWriteOptions } from './atomic-write.js';
 export { lstatOrNull, measureTree, removeTree } from './remove.js';
 export type { TreeSize } from './remove.js';
-export { acquireIndexLock, LockTimeoutError } from './lock.js';
+export { acquireIndexLock, describeLockHolder, LockTimeoutError } from './lock.js';
 export type { HeldLock, LockHolder, LockOptions } from './lock.js';

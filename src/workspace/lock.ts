@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { link, lstat, rm, utimes, writeFile } from 'node:fs/promises';
 import { GitctxError, ExitCode, fromFsError } from '../errors.js';
 import { readTextIfExists } from '../fs-read.js';
+import { printable } from '../printable.js';
 
 /**
  * One `gitctx index` per repository at a time. The lock file names its holder;
@@ -13,6 +14,16 @@ export interface LockHolder {
   host: string;
   token: string;
   started: string;
+}
+
+/**
+ * `pid 123 on host since 2026-…`, safe for a terminal: how a local or shared index's lock holder is
+ * named in messages. The holder was read from a file or a table others write, so its fields are checked.
+ */
+export function describeLockHolder(holder: Pick<LockHolder, 'pid' | 'host' | 'started'>): string {
+  const host = typeof holder.host === 'string' && holder.host !== '' ? ` on ${holder.host}` : '';
+  const since = typeof holder.started === 'string' && holder.started !== '' ? ` since ${holder.started}` : '';
+  return printable(`pid ${holder.pid}${host}${since}`);
 }
 
 export interface LockOptions {
