@@ -13,6 +13,11 @@ export interface RemoteIndex {
   storageOptions: Readonly<Record<string, string>>;
   /** Values to scrub from any message: credentials in the options or in the environment. */
   secrets: readonly string[];
+  /**
+   * Requests go unsigned, with none of the user's credentials: the endpoint was named by the
+   * repository's committed file, not by the user.
+   */
+  anonymous?: true;
   /** Set for the run that writes it: the writer lease, confirmed before each step a lapsed writer must not take. */
   writer?: WriterLease;
 }
