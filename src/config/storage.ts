@@ -135,7 +135,11 @@ export function remoteIndexOf(settings: Settings, env: NodeJS.ProcessEnv = proce
   const storageOptions = storageOptionsOf(settings.index.storage_options);
   if (!credentials) {
     for (const name of Object.keys(storageOptions)) if (isSecretStorageOption(name)) delete storageOptions[name];
-    storageOptions[SKIP_SIGNATURE[uri.slice(0, 2)] ?? 'aws_skip_signature'] = 'true';
+    const scheme = uri.slice(0, 2);
+    storageOptions[SKIP_SIGNATURE[scheme] ?? 'aws_skip_signature'] = 'true';
+    // Empty keys of its own keep LanceDB from running the AWS credential chain at all (environment,
+    // profiles, the instance-metadata service), which it would for nothing, warning on stderr off EC2.
+    if (scheme === 's3') Object.assign(storageOptions, { aws_access_key_id: '', aws_secret_access_key: '' });
   }
   return {
     uri: uri.replace(/\/+$/, ''),

@@ -114,6 +114,7 @@ describe('the user’s storage credentials', () => {
     expect(storageCredentialsMayBeSent(resolved)).toBe(sent);
     const remote = remoteIndexFor(resolved, { AWS_SECRET_ACCESS_KEY: 'env-secret-123' })!;
     expect(remote.storageOptions.aws_skip_signature).toBe(sent ? undefined : 'true');
+    if (!sent) expect(remote.storageOptions).toMatchObject({ aws_access_key_id: '', aws_secret_access_key: '' });
     expect(remote.anonymous).toBe(sent ? undefined : true);
     // Either way the environment's credentials are scrubbed from messages.
     expect(remote.secrets).toContain('env-secret-123');

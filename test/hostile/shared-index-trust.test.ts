@@ -72,9 +72,14 @@ describe('an index location named by a cloned repository', () => {
     expect(trusted.code, trusted.stderr).toBe(0);
     expect(trusted.stderr).toContain(`the index at s3://${s3.bucket}/approved`);
     const signedBefore = s3.credentials.length;
-    expect((await runCli(['index', '-q'], { cwd: clone.dir, env })).code).toBe(0);
-    const found = await runCli(['search', 'sauce', '--format', 'json'], { cwd: clone.dir, env });
+    const indexed = await runCli(['index', '-q'], { cwd: clone.dir, env });
+    expect(indexed.code, indexed.stderr).toBe(0);
+    expect(indexed.stderr).toBe('');
+    // A user with no credentials at all: nothing looks them up (no instance-metadata warning on stderr).
+    const bare = { ...env, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_SESSION_TOKEN: undefined };
+    const found = await runCli(['search', 'sauce', '--format', 'json'], { cwd: clone.dir, env: bare });
     expect(found.code, found.stderr).toBe(0);
+    expect(found.stderr).toBe('');
     expect(JSON.parse(found.stdout).results[0]).toMatchObject({ path: 'src/sauce.ts' });
     // Approved to hold the code, not to receive the user's credentials: every request went unsigned.
     expect(s3.credentials.length).toBeGreaterThan(signedBefore);
