@@ -4,9 +4,10 @@
  * holds it by creating a table of the next number (`gitctx_lock_000000000007`) and keeps
  * it by appending heartbeat rows; it lets go by appending a release row.
  *
- * Creating a table is all-or-nothing on S3, GCS and Azure: LanceDB commits a table's first
- * version with a conditional write (`If-None-Match: *`), so of two runs creating the same
- * number one fails. Nothing is ever deleted to take a lock over: a lease whose heartbeats
+ * A table's first version is written once on S3, GCS and Azure: LanceDB commits it with a
+ * conditional write (`If-None-Match: *`), so of two runs creating the same number, the one
+ * whose row is in version 1 holds it (the other's create may still report success, see
+ * readLease), and every run checks that after creating. Nothing is ever deleted to take a lock over: a lease whose heartbeats
  * stopped (a killed CI job) is superseded by creating the next number, so two runs that
  * both find it stale cannot both win. A store that ignores conditional writes (some
  * S3-compatible servers) makes this a best effort, as it makes LanceDB's own commits.
