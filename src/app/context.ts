@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { hubTokenMayBeSent, keyMayBeSent, loadSettings, remoteIndexOf, requireApprovedEndpoint, userConfigDir } from '../config/index.js';
+import { hubTokenMayBeSent, keyMayBeSent, loadSettings, remoteIndexFor, requireApprovedEndpoint, userConfigDir } from '../config/index.js';
 import type { ResolvedSettings } from '../config/index.js';
 import { createProvider, terminalProgress } from '../embed/index.js';
 import type { EmbeddingProvider } from '../embed/index.js';
@@ -104,7 +104,8 @@ export async function lockIndex(repo: Repository, options: { quiet?: boolean; si
  * (else EndpointNotApprovedError, before any request is made).
  */
 export async function indexLocationOf(context: RepoContext): Promise<IndexLocation> {
-  const remote = remoteIndexOf(context.resolved.settings);
+  // The user's storage credentials go only to the provider's endpoint or one the user named.
+  const remote = remoteIndexFor(context.resolved);
   if (remote === undefined) return context.workspace.dbDir;
   await requireApprovedEndpoint(context.repo.root, context.resolved);
   return remote;

@@ -46,7 +46,7 @@ export const SETTING_DOCS: Readonly<Record<SettingName, SettingDoc>> = {
     example: 's3://my-bucket/gitctx/my-repo',
   },
   'index.storage_options': {
-    text: 'name=value options for reaching index.db_uri (aws_endpoint, aws_region, ...); credentials (names with key, secret, token...) only in the user file or environment (AWS_*, GOOGLE_*, AZURE_*), shown masked.',
+    text: 'name=value options for reaching index.db_uri (aws_endpoint, aws_region, ...); credentials (names with key, secret, token...) only in the user file or environment (AWS_*, GOOGLE_*, AZURE_*), shown masked, and never sent to an endpoint the repo file names (its requests go unsigned).',
   },
   'cache.encoding': { text: 'How vectors are stored in .gitctx/embeddings: f32 and f32-shuffle are lossless, f16 halves the size.' },
   'search.limit': { text: 'Results per search (-n).' },

@@ -38,4 +38,4 @@ export { ENDPOINT_SETTINGS, approvalRequest, endpointRequest, endpointName, keyM
 export type { EndpointRequest } from './endpoints.js';
 export { APPROVALS_FILE, approvalsPath, readApprovals, approve, revoke, requireApprovedEndpoint, approveCommand, EndpointNotApprovedError } from './approvals.js';
 export type { Approval } from './approvals.js';
-export { remoteIndexOf, storageSecrets, assertRepoStorageOptions, maskStorageOptions, isSecretStorageOption, REPO_STORAGE_OPTIONS } from './storage.js';
+export { remoteIndexOf, remoteIndexFor, storageCredentialsMayBeSent, storageSecrets, assertRepoStorageOptions, maskStorageOptions, isSecretStorageOption, REPO_STORAGE_OPTIONS } from './storage.js';

@@ -9,6 +9,7 @@
 import { displayUrl, maskSecret, urlSecrets } from '../embed/mask.js';
 import { UsageError } from '../errors.js';
 import type { RemoteIndex } from '../store/location.js';
+import type { ResolvedSettings } from './resolve.js';
 import type { Settings } from './schema.js';
 
 /** `s3://bucket`, `gs://bucket/some/prefix`, `az://container/prefix`: no credentials, query or fragment in it. */
@@ -27,6 +28,22 @@ export const REPO_STORAGE_OPTIONS: ReadonlySet<string> = new Set([
   'connect_timeout', 'timeout', 'client_max_retries', 'client_retry_timeout',
   'account_name', 'azure_storage_account_name',
 ]);
+
+/** The options that name the host requests go to, instead of the provider's own. */
+const ENDPOINT_OPTIONS: ReadonlySet<string> = new Set(['endpoint', 'aws_endpoint', 'endpoint_url', 'aws_endpoint_url']);
+
+/**
+ * Values the repository's file may give the options that become part of a provider's host name
+ * (`https://s3.{region}.amazonaws.com`, `https://{account}.blob.core.windows.net`): a plain name,
+ * so a region such as `x.example.com#` cannot turn the provider's own endpoint into another host.
+ */
+const REPO_HOST_PART: ReadonlyMap<string, RegExp> = new Map([
+  ...['region', 'aws_region', 'default_region', 'aws_default_region'].map((name) => [name, /^[A-Za-z0-9-]{1,64}$/] as const),
+  ...['account_name', 'azure_storage_account_name'].map((name) => [name, /^[A-Za-z0-9]{1,64}$/] as const),
+]);
+
+/** What tells object_store to send requests unsigned, by scheme: it then looks up no credentials at all. */
+const SKIP_SIGNATURE: Readonly<Record<string, string>> = { s3: 'aws_skip_signature', gs: 'google_skip_signature', az: 'azure_skip_signature' };
 
 /** Environment variables object_store reads credentials from, masked wherever they could be echoed. */
 const SECRET_ENV = /^(?:AWS|GOOGLE|AZURE)_[A-Z0-9_]*(?:SECRET|TOKEN|KEY|PASSWORD)[A-Z0-9_]*$/;
@@ -68,7 +85,11 @@ export function maskStorageOptions(items: readonly unknown[]): unknown[] {
 export function assertRepoStorageOptions(items: readonly unknown[], origin: string): void {
   for (const item of items) {
     if (typeof item !== 'string') continue;
-    const [name] = splitOption(item);
+    const [name, value] = splitOption(item);
+    const hostPart = REPO_HOST_PART.get(name);
+    if (hostPart !== undefined && !hostPart.test(value)) {
+      throw new UsageError(`${origin}: index.storage_options sets ${name} to a value that is not a plain name (letters, digits, '-'): it becomes part of the storage's host name`);
+    }
     if (REPO_STORAGE_OPTIONS.has(name)) continue;
     const why = isSecretStorageOption(name)
       ? 'credentials live only in your user file or environment, because the repo file is committed'
@@ -91,13 +112,44 @@ export function storageSecrets(items: readonly unknown[], env: NodeJS.ProcessEnv
   return [...fromOptions, ...fromEnv].filter((s) => s !== '');
 }
 
-/** The index on object storage the settings name; undefined for the local `.gitctx/db`. */
-export function remoteIndexOf(settings: Settings, env: NodeJS.ProcessEnv = process.env): RemoteIndex | undefined {
+/**
+ * Whether the user's storage credentials may go with requests to the index's storage: to the
+ * provider's own endpoint, or to one the user named (user file, environment, flag). Never to an
+ * endpoint the repository's file named, approved or not, as for the OpenAI key (keyMayBeSent):
+ * approving a location lets it hold the code, not receive requests signed with the user's keys.
+ * A user's own `index.storage_options` replaces the repository's whole list, endpoint included.
+ */
+export function storageCredentialsMayBeSent(resolved: ResolvedSettings): boolean {
+  if (resolved.sources.get('index.storage_options') !== 'repo') return true;
+  return !resolved.settings.index.storage_options.some((item) => ENDPOINT_OPTIONS.has(splitOption(item)[0]));
+}
+
+/**
+ * The index on object storage the settings name; undefined for the local `.gitctx/db`. Without
+ * `credentials`, requests go unsigned: object_store then reads no AWS_*, GOOGLE_* or AZURE_*
+ * credential, profile or instance role, and the options carry none.
+ */
+export function remoteIndexOf(settings: Settings, env: NodeJS.ProcessEnv = process.env, credentials = true): RemoteIndex | undefined {
   const uri = settings.index.db_uri;
   if (uri === undefined) return undefined;
+  const storageOptions = storageOptionsOf(settings.index.storage_options);
+  if (!credentials) {
+    for (const name of Object.keys(storageOptions)) if (isSecretStorageOption(name)) delete storageOptions[name];
+    const scheme = uri.slice(0, 2);
+    storageOptions[SKIP_SIGNATURE[scheme] ?? 'aws_skip_signature'] = 'true';
+    // Empty keys of its own keep LanceDB from running the AWS credential chain at all (environment,
+    // profiles, the instance-metadata service), which it would for nothing, warning on stderr off EC2.
+    if (scheme === 's3') Object.assign(storageOptions, { aws_access_key_id: '', aws_secret_access_key: '' });
+  }
   return {
     uri: uri.replace(/\/+$/, ''),
-    storageOptions: storageOptionsOf(settings.index.storage_options),
+    storageOptions,
     secrets: storageSecrets(settings.index.storage_options, env),
+    ...(credentials ? {} : { anonymous: true as const }),
   };
+}
+
+/** The index on object storage these settings name, with the user's credentials only where storageCredentialsMayBeSent allows. */
+export function remoteIndexFor(resolved: ResolvedSettings, env: NodeJS.ProcessEnv = process.env): RemoteIndex | undefined {
+  return remoteIndexOf(resolved.settings, env, storageCredentialsMayBeSent(resolved));
 }

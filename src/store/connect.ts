@@ -34,6 +34,11 @@ export function remoteError(location: RemoteIndex, doing: string, err: unknown):
   const full = redactSecrets(err instanceof Error ? err.message : String(err), location.secrets);
   const what = `${doing} the index at ${location.uri}`;
   const refused = REFUSED_CREDENTIALS.exec(full);
+  if (refused !== null && location.anonymous === true) {
+    return new AuthError(
+      `${what}: access refused (${refused[0]}) to a request sent without credentials: yours go only to an endpoint you set, and this one comes from the repository's .gitctx/config.yml; set it yourself with \`gitctx config set --user index.storage_options\` (or GITCTX_INDEX__STORAGE_OPTIONS)`,
+    );
+  }
   if (refused !== null) {
     return new AuthError(
       `${what}: credentials refused (${refused[0]}); they come from AWS_*, GOOGLE_* or AZURE_* variables, or index.storage_options in your user file`,

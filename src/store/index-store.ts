@@ -7,7 +7,7 @@ import type { Connection, Table } from '@lancedb/lancedb';
 import { DiskFullError, fromFsError, NoIndexError } from '../errors.js';
 import { removeTree } from '../workspace/index.js';
 import { connectTo, remoteError } from './connect.js';
-import { describeLocation, isRemote, remoteMessage } from './location.js';
+import { confirmWriter, describeLocation, isRemote, remoteMessage } from './location.js';
 import type { IndexLocation } from './location.js';
 import { CHUNKS_TABLE, chunksTableFor, isChunksTableName, queryCacheTableOf, readIndexMeta, sameIdentity, SCHEMA_VERSION, writeIndexMeta } from './meta.js';
 import type { IndexIdentity, IndexMeta, RememberedSkip } from './meta.js';
@@ -362,6 +362,7 @@ export class IndexStore implements VectorStore {
   async removeFiles(fileIds: readonly string[]): Promise<void> {
     for (let i = 0; i < fileIds.length; i += DELETE_BATCH_IDS) {
       const group = fileIds.slice(i, i + DELETE_BATCH_IDS);
+      await confirmWriter(this.dir);
       await lanceWrite(this.dir, () => this.table.delete(`file_id IN (${group.map(quote).join(', ')})`));
       this.changed = true;
     }
@@ -385,6 +386,7 @@ export class IndexStore implements VectorStore {
     const rows = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
+    await confirmWriter(this.dir);
     await lanceWrite(this.dir, () => this.table.add(rowsToArrow(rows, this.dims)));
     this.changed = true;
   }
@@ -397,6 +399,8 @@ export class IndexStore implements VectorStore {
    */
   async commit(meta: Omit<IndexMeta, 'schema_version' | 'updated_at' | 'table_version' | 'table' | 'vector_index'>): Promise<void> {
     await this.flush();
+    // A shared index's writer checks its lease before compaction and pruning, which no lapsed writer may do.
+    await confirmWriter(this.dir);
     if (this.changed || !(await this.hasTextIndex())) {
       // The full-text index is rebuilt whole below, so the old one goes first: compacting
       // under it would rewrite (remap) it in memory only to replace it, the peak of the run.
@@ -439,6 +443,7 @@ export class IndexStore implements VectorStore {
    * Only index tables: a shared index keeps its meta and writer lock beside them.
    */
   private async dropOtherTables(): Promise<void> {
+    await confirmWriter(this.dir);
     const keep = new Set([this.tableName, queryCacheTableOf(this.tableName)]);
     for (const name of await this.db.tableNames()) {
       if (!keep.has(name) && isIndexTable(name)) await dropTable(this.db, this.dir, name);
@@ -620,6 +625,7 @@ function vectorSize(schema: Schema): number | undefined {
  */
 async function wipe(dir: IndexLocation): Promise<void> {
   if (isRemote(dir)) {
+    await confirmWriter(dir);
     const db = await connectDb(dir);
     try {
       for (const name of await db.tableNames()) if (isIndexTable(name)) await dropTable(db, dir, name);

@@ -6,6 +6,7 @@
  * new one, never a torn one, like the atomic rename of the local file.
  */
 import { connectTo, remoteCall } from './connect.js';
+import { confirmWriter } from './location.js';
 import type { RemoteIndex } from './location.js';
 
 export const META_TABLE = 'gitctx_meta';
@@ -33,6 +34,8 @@ export async function readRemoteMetaText(location: RemoteIndex): Promise<string 
 }
 
 export async function writeRemoteMetaText(location: RemoteIndex, text: string): Promise<void> {
+  // The moment searches move to what this run wrote: never by a writer whose lease was taken over.
+  await confirmWriter(location);
   const db = await connectTo(location);
   try {
     await remoteCall(location, 'writing', async () => {

@@ -9,10 +9,13 @@ import {
   endpointRequest,
   flattenSettingsDocument,
   formatSettingValue,
+  remoteIndexFor,
   remoteIndexOf,
+  storageCredentialsMayBeSent,
 } from '../../src/config/index.js';
 import { storageSecrets } from '../../src/config/storage.js';
-import { UsageError } from '../../src/errors.js';
+import { AuthError, UsageError } from '../../src/errors.js';
+import { remoteError } from '../../src/store/connect.js';
 import { resolvedLayers, type Layers } from '../helpers/settings-layers.js';
 
 
@@ -94,5 +97,54 @@ describe('approvalRequest', () => {
     expect(both.hash).not.toBe(a.hash);
     expect(both.index).toBe('s3://bkt/a');
     expect(both.endpoint).toBe('http://127.0.0.1:9/v1');
+  });
+});
+
+describe('the user’s storage credentials', () => {
+  const endpoint = 'aws_endpoint=http://storage.attacker.example:9000';
+
+  it.each<[string, Layers, boolean]>([
+    ['the provider’s own endpoint, location named by the repository', { repo: { 'index.db_uri': 's3://bkt/x', 'index.storage_options': ['aws_region=eu-west-1'] } }, true],
+    ['an endpoint the user set, location named by the repository', { repo: { 'index.db_uri': 's3://bkt/x', 'index.storage_options': [endpoint] }, user: { 'index.storage_options': ['aws_endpoint=http://minio.internal:9000'] } }, true],
+    ['an endpoint set in the environment', { env: { 'index.db_uri': 's3://bkt/x', 'index.storage_options': [endpoint] } }, true],
+    ['an endpoint the repository named', { repo: { 'index.db_uri': 's3://bkt/x', 'index.storage_options': [endpoint] } }, false],
+    ['an endpoint the repository named, under another spelling', { repo: { 'index.storage_options': ['endpoint_url=http://storage.attacker.example'] }, user: { 'index.db_uri': 's3://bkt/x' } }, false],
+  ])('%s: sent %s', (_name, layers, sent) => {
+    const resolved = resolvedLayers(layers);
+    expect(storageCredentialsMayBeSent(resolved)).toBe(sent);
+    const remote = remoteIndexFor(resolved, { AWS_SECRET_ACCESS_KEY: 'env-secret-123' })!;
+    expect(remote.storageOptions.aws_skip_signature).toBe(sent ? undefined : 'true');
+    if (!sent) expect(remote.storageOptions).toMatchObject({ aws_access_key_id: '', aws_secret_access_key: '' });
+    expect(remote.anonymous).toBe(sent ? undefined : true);
+    // Either way the environment's credentials are scrubbed from messages.
+    expect(remote.secrets).toContain('env-secret-123');
+  });
+
+  it.each([
+    ['gs://bkt/x', 'google_skip_signature'],
+    ['az://container/x', 'azure_skip_signature'],
+  ])('are withheld from %s by the option its provider reads', (uri, option) => {
+    const settings = resolvedLayers({ user: { 'index.db_uri': uri, 'index.storage_options': ['endpoint=http://e:1'] } }).settings;
+    expect(remoteIndexOf(settings, {}, false)!.storageOptions).toEqual({ endpoint: 'http://e:1', [option]: 'true' });
+  });
+
+  it('are named in the message when an endpoint the repository chose refuses the unsigned request', () => {
+    const location = { uri: 's3://bkt/x', storageOptions: {}, secrets: [], anonymous: true as const };
+    const err = remoteError(location, 'reading', new Error('Generic S3 error: response status 403 Forbidden'));
+    expect(err).toBeInstanceOf(AuthError);
+    expect(err.message).toContain('sent without credentials');
+    expect(err.message).toContain('gitctx config set --user index.storage_options');
+    expect(err.message).not.toContain('\n');
+  });
+
+  it.each([
+    ['aws_region=us-east-1.attacker.example#', false],
+    ['aws_region=eu-west-1', true],
+    ['account_name=attacker.example/x', false],
+    ['account_name=teamstore', true],
+  ])('%s in the committed file is accepted: %s', (item, accepted) => {
+    const flatten = () => flattenSettingsDocument({ index: { storage_options: [item] } }, '.gitctx/config.yml', 'repo');
+    if (accepted) expect(flatten).not.toThrow();
+    else expect(flatten).toThrow(/not a plain name/);
   });
 });

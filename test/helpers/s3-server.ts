@@ -42,6 +42,8 @@ export interface S3Server {
   bucket: string;
   /** `METHOD /path?query` of every request received, in order. */
   requests: string[];
+  /** The credentials every request carried, in order: its Authorization and session-token headers ('' for an unsigned request). */
+  credentials: string[];
   /** The server's storage directory: compare listings to prove nothing was written. */
   dir: string;
   /** Storage options LanceDB needs to reach this server. */
@@ -62,10 +64,12 @@ export async function startS3Server(bucket = 'gitctx-test'): Promise<S3Server> {
   fixDelimiterListing(s3.store);
   const handle = s3.callback();
   const requests: string[] = [];
+  const credentials: string[] = [];
   const creating = new Map<string, Promise<void>>();
 
   const server: Server = createServer((req, res) => {
     requests.push(`${req.method ?? ''} ${req.url ?? ''}`);
+    credentials.push([req.headers.authorization, req.headers['x-amz-security-token']].filter((h) => h !== undefined).join(' '));
     if (req.method !== 'PUT' || req.headers['if-none-match'] !== '*') {
       handle(req, res);
       return;
@@ -95,6 +99,7 @@ export async function startS3Server(bucket = 'gitctx-test'): Promise<S3Server> {
     endpoint,
     bucket,
     requests,
+    credentials,
     dir: temp.dir,
     storageOptions: () => ({
       aws_access_key_id: S3_ACCESS_KEY_ID,

@@ -117,7 +117,8 @@ async function runIndexCommand(flags: IndexFlags): Promise<void> {
         // The cache stays in .gitctx/embeddings under the local lock; a shared index also needs its writer lease.
         if (isRemote(dbLocation)) shared = await lockSharedIndex(dbLocation, { quiet });
         else await replaceUnusableDb(context, warn);
-        summary = await runIndex(base);
+        // The writes confirm the lease before each step a writer whose lease was taken over must not take.
+        summary = await runIndex(shared && isRemote(dbLocation) ? { ...base, dbLocation: { ...dbLocation, writer: shared } } : base);
       }
     } finally {
       await shared?.release().catch((err: unknown) => warn(`could not release the writer lock (${err instanceof Error ? err.message : String(err)}); the next writer takes it over once it is stale`));
