@@ -222,6 +222,8 @@ const TARGETS: readonly Target[] = [atLeast('reworded-strict', 0.35), atLeast('l
  * never shows a holdout question.
  */
 const DEV_ONLY = process.env.GITCTX_BENCH_SEARCH === 'dev';
+/** GITCTX_BENCH_SEARCH=latency runs the latency part alone (no eval set is opened). */
+const LATENCY_ONLY = process.env.GITCTX_BENCH_SEARCH === 'latency';
 
 function printDevQuestions(result: SetResult): void {
   const out = process.stdout;
@@ -348,6 +350,6 @@ async function latency(): Promise<void> {
 }
 
 export default async function bench(): Promise<void> {
-  await quality();
+  if (!LATENCY_ONLY) await quality();
   if (!DEV_ONLY) await latency();
 }
