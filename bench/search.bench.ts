@@ -3,7 +3,7 @@
  * Quality: file-level Recall@5, Recall@10 and MRR@10 of `gitctx search` as users get it
  * (the real indexer, chunker and LanceDB, default settings): text mode (LanceDB's BM25),
  * and local-v1 and local-v2 in vector and hybrid modes, on each eval set in bench/eval
- * (dev ajv; holdouts yaml, and click and cobra fetched from Debian) and subset (all, literal,
+ * (dev ajv, and pflag fetched from Debian; holdouts yaml, and click and cobra fetched from Debian) and subset (all, literal,
  * reworded-strict), with the issue's targets checked PASS/FAIL.
  * Latency: a warm query in process and the whole `gitctx search` process on an index
  * of 10,000+ chunks, beside `node -e 0`.
@@ -47,6 +47,7 @@ type Method = (typeof METHODS)[number];
 
 const EVAL_SETS: readonly { name: EvalSetName; role: 'dev' | 'holdout' }[] = [
   { name: 'questions', role: 'dev' },
+  { name: 'pflag-dev-questions', role: 'dev' },
   { name: 'holdout-questions', role: 'holdout' },
   { name: 'click-holdout-questions', role: 'holdout' },
   { name: 'cobra-holdout-questions', role: 'holdout' },
@@ -215,16 +216,45 @@ const NOT_BELOW_BM25: Target = {
 /** The issue's targets, file level, checked for each hybrid model on each set. */
 const TARGETS: readonly Target[] = [atLeast('reworded-strict', 0.35), atLeast('literal', 0.95), NOT_BELOW_BM25];
 
+/**
+ * GITCTX_BENCH_SEARCH=dev measures the dev sets only, skips the latency part and lists each
+ * dev question's first answer rank per method: the loop for designing ranking changes, which
+ * never shows a holdout question.
+ */
+const DEV_ONLY = process.env.GITCTX_BENCH_SEARCH === 'dev';
+/** GITCTX_BENCH_SEARCH=latency runs the latency part alone (no eval set is opened). */
+const LATENCY_ONLY = process.env.GITCTX_BENCH_SEARCH === 'latency';
+
+function printDevQuestions(result: SetResult): void {
+  const out = process.stdout;
+  out.write(`\n${result.label}: rank of the first answer file per question (- = not in the top 10)\n\n`);
+  out.write(`| id | subset | ${METHODS.join(' | ')} |\n| --- | --- |${' ---: |'.repeat(METHODS.length)}\n`);
+  const rows = new Map<string, string[]>();
+  for (const method of METHODS) {
+    for (const r of result.perMethod.get(method) ?? []) {
+      const rank = r.reciprocalRank > 0 ? String(Math.round(1 / r.reciprocalRank)) : '-';
+      rows.set(r.id, [...(rows.get(r.id) ?? []), rank]);
+    }
+  }
+  for (const [id, ranks] of rows) {
+    const subset = result.subsets.literal.has(id) ? 'literal' : result.subsets['reworded-strict'].has(id) ? 'reworded-strict' : 'reworded';
+    out.write(`| ${id} | ${subset} | ${ranks.join(' | ')} |\n`);
+  }
+}
+
 async function quality(): Promise<void> {
   const out = process.stdout;
   const results: SetResult[] = [];
   for (const { name, role } of EVAL_SETS) {
+    if (DEV_ONLY && role !== 'dev') continue;
     const set = loadEvalSet(name);
     const label = `${set.corpus.package}@${set.corpus.version} (${role})`;
     const opened = openEvalRepo(set, label);
     if (opened === undefined) continue;
     try {
-      results.push(await measureSet(set, opened.repo, `${set.corpus.package}@${set.corpus.version} (${role}, ${opened.repo.files.length} files)`));
+      const result = await measureSet(set, opened.repo, `${set.corpus.package}@${set.corpus.version} (${role}, ${opened.repo.files.length} files)`);
+      results.push(result);
+      if (DEV_ONLY) printDevQuestions(result);
     } finally {
       opened.dispose();
     }
@@ -320,6 +350,6 @@ async function latency(): Promise<void> {
 }
 
 export default async function bench(): Promise<void> {
-  await quality();
-  await latency();
+  if (!LATENCY_ONLY) await quality();
+  if (!DEV_ONLY) await latency();
 }

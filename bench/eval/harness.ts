@@ -99,7 +99,12 @@ export function projectRoot(): string {
   }
 }
 
-export type EvalSetName = 'questions' | 'holdout-questions' | 'click-holdout-questions' | 'cobra-holdout-questions';
+export type EvalSetName =
+  | 'questions'
+  | 'pflag-dev-questions'
+  | 'holdout-questions'
+  | 'click-holdout-questions'
+  | 'cobra-holdout-questions';
 
 /**
  * `questions.json` (ajv, the set the local model was tuned on), `holdout-questions.json`

@@ -70,8 +70,24 @@ function weighted(score: number, weight: number): number {
  * (and --min-score its scale); only the order changes.
  */
 export function preferSource<T extends { path: string; score: number }>(ranked: readonly T[]): T[] {
+  return reorder(ranked, { kinds: true });
+}
+
+/**
+ * The ranking reordered by its ranking key: the score, moved `lifts[i]` of the way towards 1
+ * (a definition of a name the query gives, see definitions.ts), then weighted by file kind when
+ * `kinds` is on. Stable among equals; the scores themselves are left as the ranker gave them.
+ */
+export function reorder<T extends { path: string; score: number }>(
+  ranked: readonly T[],
+  options: { kinds: boolean; lifts?: readonly number[] },
+): T[] {
   return ranked
-    .map((item, index) => ({ item, index, key: weighted(item.score, KIND_WEIGHT[fileKind(item.path)]) }))
+    .map((item, index) => {
+      const lift = options.lifts?.[index] ?? 0;
+      const score = lift > 0 ? item.score + (1 - item.score) * lift : item.score;
+      return { item, index, key: options.kinds ? weighted(score, KIND_WEIGHT[fileKind(item.path)]) : score };
+    })
     .sort((a, b) => b.key - a.key || a.index - b.index)
     .map(({ item }) => item);
 }

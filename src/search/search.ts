@@ -13,7 +13,9 @@ import type { IndexLocation } from '../store/index.js';
 import type { CandidateQuery, ChunkFilter, StoredChunk, VectorStore } from '../store/index.js';
 import { fuseHybrid, saturatedBm25 } from './fusion.js';
 import type { Fused } from './fusion.js';
-import { preferSource } from './file-kind.js';
+import { fullMatches, FULL_MATCH_LIFT } from './coverage.js';
+import { definitionStrength, DEFINITION_LIFT } from './definitions.js';
+import { reorder } from './file-kind.js';
 import { groupResults } from './group.js';
 import { compilePathFilter, pathSelection } from './path-filter.js';
 import { MAX_RESULTS } from './types.js';
@@ -153,7 +155,9 @@ export class Searcher {
           ? text.map((c) => ({ ...c, score: saturatedBm25(c.score), scores: { text: c.score } }))
           : fuseHybrid(vector, text, chunkKey);
     const min = options.minScore;
-    const results = groupResults(options.preferSource === false ? ranked : preferSource(ranked))
+    const lifts = options.mode === 'hybrid' ? hybridLifts(query, ranked) : undefined;
+    const ordered = reorder(ranked, { kinds: options.preferSource !== false, ...(lifts !== undefined ? { lifts } : {}) });
+    const results = groupResults(ordered)
       .filter((r) => min === undefined || r.score >= min)
       .slice(0, options.limit);
     return { query, mode: options.mode, model: this.provider.model, results };
@@ -192,6 +196,24 @@ async function openStoreFor(dbDir: IndexLocation, provider: EmbeddingProvider): 
     );
   }
   return store;
+}
+
+/**
+ * How far each hybrid candidate's ranking key moves towards 1 for lexical evidence the fused
+ * score does not see: it defines an identifier the query names (definitions.ts), or it holds
+ * every word of the query (coverage.ts). Only hybrid mode: text mode is
+ * plain BM25 and vector mode ranks by meaning alone.
+ */
+function hybridLifts(query: string, ranked: readonly Fused<StoredChunk>[]): number[] {
+  const defined = definitionStrength(query, ranked);
+  const lexical = ranked.map((c, i) => ({ c, i })).filter(({ c }) => c.scores.text !== undefined);
+  const full = fullMatches(query, lexical.map(({ c }) => c));
+  const lifts = defined.map((s) => s * DEFINITION_LIFT);
+  lexical.forEach(({ i }, j) => {
+    // Both: one lift after the other, so a chunk with both kinds of evidence ranks above one with either.
+    if (full[j] === true) lifts[i] = 1 - (1 - (lifts[i] as number)) * (1 - FULL_MATCH_LIFT);
+  });
+  return lifts;
 }
 
 function chunkKey(chunk: StoredChunk): string {
