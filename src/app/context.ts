@@ -1,6 +1,11 @@
 import { join, resolve } from 'node:path';
-import { hubTokenMayBeSent, keyMayBeSent, loadSettings, remoteIndexFor, requireApprovedEndpoint, userConfigDir } from '../config/index.js';
-import type { ResolvedSettings } from '../config/index.js';
+// From the settings modules themselves, not config/index.js: that also loads the editing and
+// template code (and a YAML parser) that no search needs.
+import { requireApprovedEndpoint } from '../config/approvals.js';
+import { hubTokenMayBeSent, keyMayBeSent } from '../config/endpoints.js';
+import { loadSettings, userConfigDir } from '../config/load.js';
+import type { ResolvedSettings } from '../config/resolve.js';
+import { remoteIndexFor } from '../config/storage.js';
 import { createProvider, terminalProgress } from '../embed/index.js';
 import type { EmbeddingProvider } from '../embed/index.js';
 import { isTracked, openRepository } from '../git/index.js';

@@ -32,7 +32,7 @@ export function addSettingOptions(command: Command, table: readonly SettingFlag[
  * validated by the schema, an error naming the flag as typed.
  */
 export async function settingFlagValues(given: Record<string, unknown>, table: readonly SettingFlag[], command: Command): Promise<Map<string, unknown>> {
-  const { parseSettingString } = await import('../config/index.js');
+  const { parseSettingString } = await import('../config/resolve.js');
   const values = new Map<string, unknown>();
   for (const { flags, key } of table) {
     const option = command.options.find((o) => o.flags === flags);

@@ -214,7 +214,7 @@ function tidyBlankLines(doc: Document): void {
 
 function rawEntries(text: string): Map<string, string> {
   const entries = new Map<string, string>();
-  const doc: unknown = parseSettingsYaml(text, 'the edited settings file');
+  const doc: unknown = parseSettingsYaml(text, 'the edited settings file', parseDocument);
   if (doc === null || typeof doc !== 'object') return entries;
   for (const [section, body] of Object.entries(doc)) {
     if (body === null || body === undefined) continue;

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parseDocument } from 'yaml';
+import type { parseDocument } from 'yaml';
 import { UsageError } from '../errors.js';
 import { flattenSettingsDocument, resolveSettings, settingsFromEnv } from './resolve.js';
 import type { ResolvedSettings, SettingsLayer } from './resolve.js';
@@ -26,7 +26,10 @@ export function repoConfigPath(repoRoot: string): string {
 export async function readSettingsFile(path: string, source: 'repo' | 'user'): Promise<SettingsLayer> {
   const text = await readSettingsText(path, source);
   if (text === undefined) return { source, origin: path, values: new Map() };
-  return { source, origin: path, values: flattenSettingsDocument(parseSettingsYaml(text, path), path, source) };
+  // Loaded only when there is a file to parse: most searches read none, and the parser is a
+  // tenth of a second of start-up.
+  const { parseDocument } = await import('yaml');
+  return { source, origin: path, values: flattenSettingsDocument(parseSettingsYaml(text, path, parseDocument), path, source) };
 }
 
 const MAX_SETTINGS_CHARS = 64 * 1024;
@@ -66,7 +69,7 @@ const MAX_ALIAS_COUNT = 100;
  * plainly (syntax errors, unknown tags such as `!shell`, dangling or exploding aliases)
  * is a one-line UsageError naming the file, never a warning printed by the library.
  */
-export function parseSettingsYaml(text: string, origin: string): unknown {
+export function parseSettingsYaml(text: string, origin: string, parse: typeof parseDocument): unknown {
   // Settings files are small and flat; a huge or deeply nested one is hostile, and the
   // YAML parser itself can exhaust memory on one (committed files are untrusted).
   if (text.length > MAX_SETTINGS_CHARS) {
@@ -75,7 +78,7 @@ export function parseSettingsYaml(text: string, origin: string): unknown {
   if (flowDepth(text) > MAX_FLOW_DEPTH) {
     throw new UsageError(`${origin}: nested more than ${MAX_FLOW_DEPTH} levels deep; settings are section: key: value`);
   }
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parse(text, { prettyErrors: false });
   const problem = doc.errors[0] ?? doc.warnings[0];
   if (problem !== undefined) {
     throw new UsageError(`${origin}: not valid YAML (${problem.message.split('\n')[0] ?? 'parse error'})`);

@@ -21,7 +21,7 @@ import { createHashingEmbedder } from './hashing.js';
 import { estimateTokens, LOCAL_MAX_INPUT_TOKENS, LOCAL_V1_PARAMS } from './local.js';
 import { LOCAL_V2_MODEL } from './names.js';
 import { RESERVED_TOKENS, SentencePieceTokenizer } from './sentencepiece.js';
-import { loadTokenTable, localV2TableUrl, type TokenTable } from './token-table.js';
+import { f16Values, loadTokenTable, localV2TableUrl, type TokenTable } from './token-table.js';
 import { splitIdentifier } from './tokens.js';
 import type { EmbeddingProvider, EmbedOptions, EmbedResult } from './types.js';
 
@@ -62,13 +62,19 @@ export function shippedTokenTable(): TokenTable {
   return shippedTable;
 }
 
-/** Mean of the non-reserved rows, summed in id order (fixed bits). */
+/**
+ * Mean of the non-reserved rows, summed in id order (fixed bits). Read from the stored binary16
+ * rows through a table of their float32 values (the same values the decoded rows hold), so no
+ * row need be decoded for it.
+ */
 function meanRow(table: TokenTable): Float64Array {
   const mean = new Float64Array(table.dims);
   const n = table.tokens - RESERVED_TOKENS;
+  const value = f16Values();
+  const halves = table.halves;
   for (let id = RESERVED_TOKENS; id < table.tokens; id++) {
     const base = id * table.dims;
-    for (let d = 0; d < table.dims; d++) mean[d] = (mean[d] as number) + (table.rows[base + d] as number);
+    for (let d = 0; d < table.dims; d++) mean[d] = (mean[d] as number) + (value[halves[base + d] as number] as number);
   }
   for (let d = 0; d < table.dims; d++) mean[d] = (mean[d] as number) / n;
   return mean;
@@ -120,7 +126,7 @@ export function createLocalV2Embedder(table: TokenTable, params: Readonly<LocalV
   const p = Object.freeze({ ...params });
   const { tokenizer, mean } = sharedFor(table);
   const lexical = createHashingEmbedder(p.concepts ? LOCAL_V1_PARAMS : { ...LOCAL_V1_PARAMS, conceptWeight: 0 });
-  const { rows, weights } = table;
+  const { weights } = table;
   const width = table.dims;
   const memo = new Map<string, Int32Array>();
   const counts = new Uint32Array(table.tokens);
@@ -162,7 +168,7 @@ export function createLocalV2Embedder(table: TokenTable, params: Readonly<LocalV
       const w = (weights[id] as number) * (p.tf === 'sqrt' ? Math.sqrt(count) : count);
       if (w === 0) continue;
       total += w;
-      addScaledRow(acc, rows, id * width, width, w);
+      addScaledRow(acc, table.withRow(id), id * width, width, w);
     }
     order.length = 0;
     // Σ w (row − mean) = Σ w row − (Σ w) mean.

@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ExitCode, GitctxError } from '../errors.js';
-import { fromF16 } from '../cache/encoding.js';
+import { f16BitsToF32, fromF16 } from '../cache/encoding.js';
 import { decodeSafetensors, leBytesToFloat32, leBytesToUint16 } from '../cache/safetensors.js';
 import type { Tensor } from '../cache/safetensors.js';
 import { zstdDecompress } from '../cache/zstd.js';
@@ -21,8 +21,15 @@ export const TOKEN_TABLE_FORMAT = 'gitctx-token-table/1';
 export interface TokenTable {
   readonly tokens: number;
   readonly dims: number;
-  /** Row-major `tokens x dims`. */
+  /**
+   * Row-major `tokens x dims`, decoded whole on first access. An embedder reads only the rows of
+   * its text's tokens (`withRow`), so a search decodes a few dozen of the 8,000.
+   */
   readonly rows: Float32Array;
+  /** The buffer `rows` is, with at least row `id` decoded (the others may still be zeros). */
+  withRow(id: number): Float32Array;
+  /** The rows as stored: row-major binary16 bit patterns, every one finite (checked when read). */
+  readonly halves: Uint16Array;
   /** SIF weight a / (a + p(token)) per token; 0 for the reserved ids. */
   readonly weights: Float32Array;
   readonly vocab: readonly VocabEntry[];
@@ -86,17 +93,78 @@ export function decodeTokenTable(compressed: Uint8Array, expected: { tokens: num
   if (metadata.tokens !== String(tokens) || metadata.dims !== String(dims)) {
     throw new TokenTableError(`${metadata.tokens} x ${metadata.dims} table, expected ${tokens} x ${dims}`);
   }
-  const rows = fromF16(leBytesToUint16(tensor(tensors, 'embeddings', 'F16', [tokens, dims]).data));
+  const halves = leBytesToUint16(tensor(tensors, 'embeddings', 'F16', [tokens, dims]).data);
   const weights = leBytesToFloat32(tensor(tensors, 'weights', 'F32', [tokens]).data);
-  for (let i = 0; i < rows.length; i++) {
-    if (!Number.isFinite(rows[i])) throw new TokenTableError(`row ${Math.floor(i / dims)} has a value ${rows[i]}`);
+  // Checked on the stored bits: a binary16 value is infinite or NaN exactly when its exponent is all ones.
+  for (let i = 0; i < halves.length; i++) {
+    const h = halves[i] as number;
+    if ((h & 0x7c00) === 0x7c00) throw new TokenTableError(`row ${Math.floor(i / dims)} has a value ${f16BitsToF32(h)}`);
   }
   for (let i = 0; i < weights.length; i++) {
     const w = weights[i] as number;
     if (!(w >= 0 && w <= 1)) throw new TokenTableError(`token ${i} has weight ${w}`);
   }
-  return { tokens, dims, rows, weights, vocab: parseVocab(metadata.vocab, tokens) };
+  const vocab = parseVocab(metadata.vocab, tokens);
+  const rows = new LazyRows(halves, tokens, dims);
+  return {
+    tokens,
+    dims,
+    halves,
+    get rows() {
+      return rows.all();
+    },
+    withRow: (id) => rows.withRow(id),
+    weights,
+    vocab,
+  };
 }
+
+/**
+ * Rows decoded from binary16 when first read, into one buffer, with the same conversion as
+ * decoding them all at once (fromF16), so the same bits. Decoding all 4 million values was most
+ * of the table's load time, and a query uses a few dozen rows.
+ */
+class LazyRows {
+  private readonly buffer: Float32Array;
+  private readonly decoded: Uint8Array;
+  private complete = false;
+
+  constructor(
+    private readonly halves: Uint16Array,
+    tokens: number,
+    private readonly dims: number,
+  ) {
+    this.buffer = new Float32Array(tokens * dims);
+    this.decoded = new Uint8Array(tokens);
+  }
+
+  withRow(id: number): Float32Array {
+    if (!this.complete && this.decoded[id] === 0) {
+      const start = id * this.dims;
+      this.buffer.set(fromF16(this.halves.subarray(start, start + this.dims)), start);
+      this.decoded[id] = 1;
+    }
+    return this.buffer;
+  }
+
+  all(): Float32Array {
+    if (!this.complete) {
+      this.buffer.set(fromF16(this.halves));
+      this.complete = true;
+    }
+    return this.buffer;
+  }
+}
+
+/**
+ * The float32 value of every binary16 bit pattern, by the same conversion as fromF16: sums over
+ * all rows (the mean row) read this table instead of decoding 4 million values first.
+ */
+export function f16Values(): Float32Array {
+  f16Table ??= fromF16(Uint16Array.from({ length: 0x10000 }, (_, h) => h));
+  return f16Table;
+}
+let f16Table: Float32Array | undefined;
 
 export function loadTokenTable(url: URL, expected: { tokens: number; dims: number }): TokenTable {
   let bytes: Uint8Array;

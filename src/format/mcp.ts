@@ -1,4 +1,5 @@
-import { stringify } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 
 import type { SearchResponse, SearchResult } from '../search/types.js';
 import { printable } from '../printable.js';
@@ -15,7 +16,7 @@ import type { FormatOutput } from './types.js';
  * as pictures. With no results the document says so after the front matter.
  */
 export function renderMcpMarkdown(response: SearchResponse): string {
-  const frontMatter = stringify(
+  const frontMatter = yaml().stringify(
     // `stale` only when true, so the usual document stays as it was.
     { query: response.query, count: response.results.length, ...(response.stale === true ? { stale: true } : {}) },
     { lineWidth: 0, defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' },
@@ -23,6 +24,18 @@ export function renderMcpMarkdown(response: SearchResponse): string {
   const sections = response.results.map(section);
   const body = sections.length === 0 ? '\nNo results.\n' : sections.join('');
   return `---\n${frontMatter}---\n${body}`;
+}
+
+let yamlModule: typeof Yaml | undefined;
+
+/**
+ * The YAML library, required on first use: every `gitctx search` loads the formatters, and
+ * parsing the library is a tenth of a second that only this format needs. On Node it is the
+ * same CommonJS module an `import` would load.
+ */
+function yaml(): typeof Yaml {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as typeof Yaml;
+  return yamlModule;
 }
 
 function section(result: SearchResult): string {

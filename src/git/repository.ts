@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { NotARepositoryError, fromFsError } from '../errors.js';
 import { NoCommitsError, firstStderrLine } from './errors.js';
 import { defaultGitRunner, runGit } from './runner.js';
-import type { GitRunner } from './runner.js';
+import type { GitResult, GitRunner } from './runner.js';
 
 export type ObjectFormat = 'sha1' | 'sha256';
 
@@ -39,21 +39,7 @@ export async function openRepository(cwd: string, options: OpenRepositoryOptions
   const dir = resolve(cwd);
   await assertDirectory(dir);
 
-  const located = await runGit(
-    runner,
-    dir,
-    [
-      'rev-parse',
-      '--path-format=absolute',
-      '--show-toplevel',
-      '--git-dir',
-      '--git-common-dir',
-      '--show-object-format',
-      '--is-shallow-repository',
-    ],
-    // 128 is git's "cannot work here" status: no repository, no work tree, or an unsafe owner.
-    { okExitCodes: [0, 128] },
-  );
+  const { located, head, branch } = await locate(runner, dir);
   if (located.exitCode === 128) {
     const why = firstStderrLine(located.stderr);
     throw new NotARepositoryError(`not a git repository: ${dir}${why === '' ? '' : ` (${why})`}`);
@@ -66,25 +52,50 @@ export async function openRepository(cwd: string, options: OpenRepositoryOptions
     throw new NotARepositoryError(`unsupported object format ${String(objectFormat)} in ${root}`);
   }
 
-  const [headResult, branchResult] = await Promise.all([
-    // Exit 1 with --quiet: HEAD is an unborn branch, the state of a repository with no commits.
-    runGit(runner, root, ['rev-parse', '--quiet', '--verify', 'HEAD^{commit}'], { okExitCodes: [0, 1] }),
-    // Exit 1 with --quiet: HEAD is detached.
-    runGit(runner, root, ['symbolic-ref', '--quiet', '--short', 'HEAD'], { okExitCodes: [0, 1] }),
-  ]);
-  const head = headResult.exitCode === 0 ? headResult.stdout.toString('utf8').trim() : null;
-  const branch = branchResult.exitCode === 0 ? branchResult.stdout.toString('utf8').trim() : null;
-
   return {
     root,
     gitDir,
     commonDir,
     objectFormat,
-    head: head === '' ? null : head,
+    head,
     isShallow: shallow === 'true',
-    branch: branch === '' ? null : branch,
+    branch,
     runner,
   };
+}
+
+/** Where the repository is: root, git dir, common dir, object format, shallow, one a line. */
+const LOCATION_ARGS = ['--path-format=absolute', '--show-toplevel', '--git-dir', '--git-common-dir', '--show-object-format', '--is-shallow-repository'];
+/** The lines LOCATION_ARGS print (`--path-format` prints none). */
+const LOCATION_LINES = 5;
+
+/**
+ * Where the repository is, HEAD's commit and branch. A search starts no other git process, so
+ * each one here is a share of its start-up: one rev-parse answers all of it when HEAD has a
+ * commit (the common case). Otherwise (no repository, or an unborn branch, where resolving HEAD
+ * fails the whole call) the questions are asked apart, to tell the two cases apart.
+ */
+async function locate(runner: GitRunner, dir: string): Promise<{ located: GitResult; head: string | null; branch: string | null }> {
+  // `--abbrev-ref=loose HEAD` is the branch as `symbolic-ref --short` names it, and `HEAD` when detached
+  // (git refuses a branch of that name). The closing `--` keeps a file named like a revision from
+  // making the arguments ambiguous; rev-parse echoes it as the last line.
+  const all = await runGit(runner, dir, ['rev-parse', ...LOCATION_ARGS, 'HEAD^{commit}', '--abbrev-ref=loose', 'HEAD', '--'], { okExitCodes: [0, 128] });
+  const lines = all.stdout.toString('utf8').split('\n');
+  const [head, branch, dashes] = lines.slice(LOCATION_LINES);
+  if (all.exitCode === 0 && dashes === '--' && head !== undefined && head !== '' && branch !== undefined && branch !== '') {
+    return { located: all, head, branch: branch === 'HEAD' ? null : branch };
+  }
+  const [located, headResult, branchResult] = await Promise.all([
+    // 128 is git's "cannot work here" status: no repository, no work tree, or an unsafe owner.
+    runGit(runner, dir, ['rev-parse', ...LOCATION_ARGS], { okExitCodes: [0, 128] }),
+    // Exit 1 with --quiet: HEAD is an unborn branch, the state of a repository with no commits
+    // (128 outside a repository, which the first call reports).
+    runGit(runner, dir, ['rev-parse', '--quiet', '--verify', 'HEAD^{commit}'], { okExitCodes: [0, 1, 128] }),
+    // Exit 1 with --quiet: HEAD is detached.
+    runGit(runner, dir, ['symbolic-ref', '--quiet', '--short', 'HEAD'], { okExitCodes: [0, 1, 128] }),
+  ]);
+  const text = (r: GitResult) => (r.exitCode === 0 ? r.stdout.toString('utf8').trim() : '');
+  return { located, head: text(headResult) || null, branch: text(branchResult) || null };
 }
 
 /** HEAD's commit, or NoCommitsError for a repository with nothing committed yet. */

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { ExitCode, NotARepositoryError } from '../../src/errors.js';
-import { NoCommitsError, listTree, openRepository, requireHead } from '../../src/git/index.js';
+import { NoCommitsError, defaultGitRunner, listTree, openRepository, requireHead } from '../../src/git/index.js';
+import type { GitRunner } from '../../src/git/index.js';
 import type { TestRepo } from '../helpers/git-repo.js';
 import { cloneRepo, makeRepo, makeTempDir } from '../helpers/git-repo.js';
 
@@ -61,6 +62,20 @@ describe('openRepository', () => {
     expect(error).toBeInstanceOf(NoCommitsError);
     expect((error as NoCommitsError).exitCode).toBe(ExitCode.usage);
     expect((error as Error).message).toBe('no commits yet: commit something first, or use --worktree');
+  });
+
+  it('asks git once when HEAD has a commit, even with files named like the revisions it asks about', async () => {
+    const repo = track(makeRepo({ files: { a: '1', HEAD: 'a file', 'HEAD^{commit}': 'another' } }));
+    const spawned: string[][] = [];
+    const runner: GitRunner = {
+      spawn(args, cwd) {
+        spawned.push([...args]);
+        return defaultGitRunner.spawn(args, cwd);
+      },
+    };
+    const opened = await openRepository(repo.dir, { runner });
+    expect(opened).toMatchObject({ root: repo.dir, head: repo.head(), branch: 'main', isShallow: false, objectFormat: 'sha1' });
+    expect(spawned.map((args) => args[0])).toEqual(['rev-parse']);
   });
 
   it('has no branch on a detached HEAD', async () => {
