@@ -164,19 +164,16 @@ describe('lastCommits', () => {
     });
     afterAll(() => big.cleanup());
 
-    it('answers for every file from one walk, quickly', async () => {
+    it('answers for every file from one walk', async () => {
       const paths = (await listTree(opened)).map((entry) => entry.path);
       expect(paths).toHaveLength(FILES);
       const runner = countingRunner();
-      const started = performance.now();
       const commits = await lastCommits({ ...opened, runner }, paths);
-      const elapsed = performance.now() - started;
       expect(commits.size).toBe(FILES);
       expect(runner.calls).toHaveLength(1);
       for (const j of [0, 1, 19, 20, 21, FILES - 1]) {
         expect(subjectOf(commits.get(`src/dir${j % 100}/file ${j}.ts`))).toBe(`commit ${j % COMMITS}`);
       }
-      expect(elapsed).toBeLessThan(10_000);
     });
 
     it('stops git as soon as every wanted path is found', async () => {
