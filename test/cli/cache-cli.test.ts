@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeCacheFile, decodeSafetensors, EmbeddingCache } from '../../src/cache/index.js';
 import { zstdContentSize, zstdDecompress } from '../../src/cache/zstd.js';
 import { unitVectors } from '../helpers/cache-data.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliInProcess } from '../helpers/cli.js';
 import { makeRepo, makeTempDir } from '../helpers/git-repo.js';
 import type { TestRepo } from '../helpers/git-repo.js';
 import { track } from '../helpers/cleanup.js';
@@ -25,9 +25,13 @@ const cachePath = (sha: string) => `.gitctx/embeddings/local-v2/${sha.slice(0, 2
 
 
 
+/**
+ * A repository indexed by `gitctx index`, run in-process: indexing is these tests' setup, proved through the
+ * binary in test/indexer; every `cache` command under test below runs the binary at least once.
+ */
 async function indexed(files: Record<string, string> = FILES): Promise<TestRepo> {
   const repo = track(makeRepo({ files }));
-  const result = await runCli(['index', '-q'], { cwd: repo.dir });
+  const result = await runCliInProcess(['index', '-q'], { cwd: repo.dir });
   expect(result.code, result.stderr).toBe(0);
   return repo;
 }
@@ -49,7 +53,7 @@ describe('gitctx cache stats', () => {
       totals: { files: 5, bytes, uncompressed_bytes: uncompressed, ratio },
     });
 
-    const text = await runCli(['cache', 'stats'], { cwd: repo.dir });
+    const text = await runCliInProcess(['cache', 'stats'], { cwd: repo.dir });
     expect(text.stdout).toMatch(/^model +encoding +files +bytes +uncompressed +ratio$/m);
     expect(text.stdout).toMatch(new RegExp(`^local-v2 +f32 +5 +.*${(ratio * 100).toFixed(1)}%$`, 'm'));
     expect(text.stdout).toMatch(/^total +5 /m);
@@ -60,7 +64,7 @@ describe('gitctx cache stats', () => {
     const repo = track(makeRepo({ files: { 'a.txt': 'a\n' } }));
     const json = await runCli(['cache', 'stats', '--json'], { cwd: repo.dir });
     expect(JSON.parse(json.stdout)).toEqual({ groups: [], totals: { files: 0, bytes: 0, uncompressed_bytes: 0, ratio: null } });
-    expect((await runCli(['cache', 'stats'], { cwd: repo.dir })).stdout).toMatch(/cache is empty/);
+    expect((await runCliInProcess(['cache', 'stats'], { cwd: repo.dir })).stdout).toMatch(/cache is empty/);
   });
 });
 
@@ -77,7 +81,7 @@ describe('gitctx cache verify', () => {
     expect(report).toMatchObject({ files: 5, ok: 5, bad: [], warnings: [], reembedded: { max_deviation: 0 } });
     expect(report.reembedded.blobs).toHaveLength(5);
 
-    const sampled = await runCli(['cache', 'verify', '--reembed', '2', '-v'], { cwd: repo.dir });
+    const sampled = await runCliInProcess(['cache', 'verify', '--reembed', '2', '-v'], { cwd: repo.dir });
     expect(sampled.code).toBe(0);
     expect(sampled.stdout.match(/^ok {4}\.gitctx\//gm)).toHaveLength(5);
     expect(sampled.stdout).toMatch(/^re-embedded 2 blobs \(\d+ chunks\), largest deviation \(1 - cosine\) 0:$/m);
@@ -88,7 +92,7 @@ describe('gitctx cache verify', () => {
     const oldBlob = blob(repo, 'HEAD:src/old.ts');
     repo.write('src/old.ts', 'export const version = 2;\n');
     repo.commit('version 2');
-    expect((await runCli(['index', '-q'], { cwd: repo.dir })).code).toBe(0);
+    expect((await runCliInProcess(['index', '-q'], { cwd: repo.dir })).code).toBe(0);
     const [a, b, c, d] = ['src/a.ts', 'src/b.ts', 'src/c.py', 'src/d.go'].map((p) => blob(repo, `HEAD:${p}`)) as [string, string, string, string];
     const abs = (sha: string) => join(repo.dir, cachePath(sha));
 
@@ -140,7 +144,7 @@ describe('gitctx cache verify', () => {
   it('a cache file of an uncommitted file indexed with --worktree passes', async () => {
     const repo = await indexed({ 'a.ts': 'export const a = 1;\n' });
     repo.write('draft.ts', 'export const draft = "work in progress";\n');
-    expect((await runCli(['index', '-q', '--worktree'], { cwd: repo.dir })).code).toBe(0);
+    expect((await runCliInProcess(['index', '-q', '--worktree'], { cwd: repo.dir })).code).toBe(0);
     const result = await runCli(['cache', 'verify', '--json', '--reembed', '5'], { cwd: repo.dir });
     expect(result.code, result.stdout).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ files: 2, ok: 2, reembedded: { max_deviation: 0 } });
@@ -169,21 +173,21 @@ describe('gitctx cache prune', () => {
     };
     repo.git(['checkout', '-q', '-b', 'gone']);
     commitOnly('gone.ts', 'export const gone = 1;\n');
-    expect((await runCli(['index', '-q'], { cwd: repo.dir })).code).toBe(0);
+    expect((await runCliInProcess(['index', '-q'], { cwd: repo.dir })).code).toBe(0);
     const gone = blob(repo, 'HEAD:gone.ts');
     repo.git(['checkout', '-q', 'main']);
     repo.git(['branch', '-D', 'gone']);
     // A blob only on the branch another worktree has checked out (not an index ref).
     repo.git(['checkout', '-q', '-b', 'side']);
     commitOnly('side.ts', 'export const side = 1;\n');
-    expect((await runCli(['index', '-q'], { cwd: repo.dir })).code).toBe(0);
+    expect((await runCliInProcess(['index', '-q'], { cwd: repo.dir })).code).toBe(0);
     const side = blob(repo, 'HEAD:side.ts');
     repo.git(['checkout', '-q', 'main']);
     const wt = join(track(makeTempDir()).dir, 'wt');
     repo.git(['worktree', 'add', '-q', wt, 'side']);
     // Uncommitted files, here (indexed with --worktree) and in the other worktree (its cache file copied in).
     repo.write('draft.ts', 'export const draft = 1;\n');
-    expect((await runCli(['index', '-q', '--worktree'], { cwd: repo.dir })).code).toBe(0);
+    expect((await runCliInProcess(['index', '-q', '--worktree'], { cwd: repo.dir })).code).toBe(0);
     const draft = repo.git(['hash-object', 'draft.ts']).trim();
     writeFileSync(join(wt, 'wt-draft.ts'), 'export const elsewhere = 1;\n');
     const wtDraft = repo.git(['hash-object', join(wt, 'wt-draft.ts')]).trim();
@@ -224,7 +228,7 @@ describe('gitctx cache prune', () => {
 
     // Once the other worktree is gone, what only it reached goes too.
     repo.git(['worktree', 'remove', '--force', wt]);
-    const after = await runCli(['cache', 'prune', '--json'], { cwd: repo.dir });
+    const after = await runCliInProcess(['cache', 'prune', '--json'], { cwd: repo.dir });
     expect(JSON.parse(after.stdout)).toMatchObject({ dry_run: false, files: 2, kept: 2 });
     expect(existsSync(abs(side))).toBe(false);
     expect(existsSync(abs(wtDraft))).toBe(false);
@@ -243,7 +247,8 @@ describe('help', () => {
   it('every cache command and clear shows examples', async () => {
     const cwd = track(makeTempDir()).dir;
     for (const args of [['cache'], ['cache', 'stats'], ['cache', 'verify'], ['cache', 'prune'], ['clear']]) {
-      const result = await runCli([...args, '--help'], { cwd });
+      // The first through the binary, the rest in-process: commander prints each the same way.
+      const result = await (args.length === 1 && args[0] === 'cache' ? runCli : runCliInProcess)([...args, '--help'], { cwd });
       expect(result.code, args.join(' ')).toBe(0);
       expect(result.stdout, args.join(' ')).toMatch(/\nExamples:\n {2}gitctx /);
     }

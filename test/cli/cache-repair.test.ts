@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCacheFile, decodeSafetensors, EmbeddingCache } from '../../src/cache/index.js';
 import { zstdDecompress } from '../../src/cache/zstd.js';
 import { unitVectors } from '../helpers/cache-data.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliInProcess } from '../helpers/cli.js';
 import { startFakeOpenAI } from '../helpers/fake-openai-server.js';
 import type { FakeOpenAI } from '../helpers/fake-openai-server.js';
 import { makeRepo } from '../helpers/git-repo.js';
@@ -66,7 +66,8 @@ describe('gitctx cache verify --repair', () => {
   /** An indexed repository, and the invoice blob's cache file: its path, its sound bytes, and a bit flip of them. */
   async function damaged(): Promise<{ repo: TestRepo; file: string; display: string; original: Buffer; chunks: number }> {
     const repo = track(makeRepo({ files: FILES }));
-    const indexed = await runCli(['index', '-q'], { cwd: repo.dir, env });
+    // Setup, in-process (indexing is proved through the binary in test/indexer); verify below runs the binary.
+    const indexed = await runCliInProcess(['index', '-q'], { cwd: repo.dir, env });
     expect(indexed.code, indexed.stderr).toBe(0);
     const sha = repo.git(['rev-parse', 'HEAD:src/invoice.ts']).trim();
     const display = cachePath(sha);
@@ -152,7 +153,7 @@ describe('gitctx cache verify --repair', () => {
 
   it('a file whose vectors --reembed finds wrong is re-embedded, not copied back from an index built from it', async () => {
     const repo = track(makeRepo({ files: FILES }));
-    expect((await runCli(['index', '-q'], { cwd: repo.dir })).code).toBe(0);
+    expect((await runCliInProcess(['index', '-q'], { cwd: repo.dir })).code).toBe(0);
     const sha = repo.git(['rev-parse', 'HEAD:src/order.ts']).trim();
     const display = `.gitctx/embeddings/local-v2/${sha.slice(0, 2)}/${sha}.safetensors.zst`;
     const file = join(repo.dir, display);
@@ -165,7 +166,7 @@ describe('gitctx cache verify --repair', () => {
     const fake = unitVectors(sound.embeddings.length, 1024, 11);
     await cache.set(sha, sound.embeddings.map((e, i) => ({ ...e, vector: fake[i] as Float32Array })), { tokens: sound.tokens, costUsd: sound.costUsd });
     rmSync(join(repo.dir, '.gitctx', 'db'), { recursive: true, force: true });
-    expect((await runCli(['index', '-q'], { cwd: repo.dir })).code).toBe(0);
+    expect((await runCliInProcess(['index', '-q'], { cwd: repo.dir })).code).toBe(0);
 
     const result = await runCli(['cache', 'verify', '--reembed', '100', '--repair', '--json'], { cwd: repo.dir });
     expect(result.code, result.stderr).toBe(0);

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync,
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configTemplate, SETTING_KEYS } from '../../src/config/index.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliInProcess } from '../helpers/cli.js';
 import type { CliResult } from '../helpers/cli.js';
 import { makeRepo, makeTempDir } from '../helpers/git-repo.js';
 import type { TestRepo } from '../helpers/git-repo.js';
@@ -27,8 +27,13 @@ const repoFile = () => join(repo.dir, '.gitctx', 'config.yml');
 const userFile = () => join(home, 'config.yml');
 const mode = (path: string) => statSync(path).mode & 0o777;
 
-function gitctx(args: readonly string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
-  return runCli(['config', ...args], { cwd: options.cwd ?? repo.dir, env: { GITCTX_HOME: home, ...options.env }, ...(options.input !== undefined ? { input: options.input } : {}) });
+/**
+ * `gitctx config ...` run in-process: the same entry point as the binary, without a node start per call.
+ * `binary: true` spawns the real dist/cli/main.js instead, for the tests that prove the binary agrees.
+ */
+function gitctx(args: readonly string[], options: { cwd?: string; env?: Record<string, string>; input?: string; binary?: boolean } = {}): Promise<CliResult> {
+  const runner = options.binary === true ? runCli : runCliInProcess;
+  return runner(['config', ...args], { cwd: options.cwd ?? repo.dir, env: { GITCTX_HOME: home, ...options.env }, ...(options.input !== undefined ? { input: options.input } : {}) });
 }
 
 function writeUser(text: string, fileMode = 0o600): void {
@@ -52,7 +57,7 @@ function table(stdout: string): Record<string, [string, string]> {
 
 describe('config init', () => {
   it('writes the repo file with every key commented out, and .gitctx/.gitignore', async () => {
-    const result = await gitctx(['init']);
+    const result = await gitctx(['init'], { binary: true });
     expect(result).toMatchObject({ code: 0, stdout: '' });
     expect(result.stderr).toContain(`wrote ${repoFile()}`);
     expect(readFileSync(repoFile(), 'utf8')).toBe(configTemplate('repo'));
@@ -75,7 +80,7 @@ describe('config init', () => {
   });
 
   it('--user writes the user file 0600 in a 0700 folder, API key line included', async () => {
-    const result = await gitctx(['init', '--user']);
+    const result = await gitctx(['init', '--user'], { binary: true });
     expect(result.code).toBe(0);
     expect(readFileSync(userFile(), 'utf8')).toBe(configTemplate('user'));
     expect(readFileSync(userFile(), 'utf8')).toMatch(/^ {2}# openai: /m);
@@ -101,7 +106,7 @@ describe('config get / set / unset', () => {
     mkdirSync(join(repo.dir, '.gitctx'));
     writeFileSync(repoFile(), COMMENTED);
 
-    const set = await gitctx(['set', 'search.limit', '30']);
+    const set = await gitctx(['set', 'search.limit', '30'], { binary: true });
     expect(set).toMatchObject({ code: 0, stdout: '' });
     expect(set.stderr).toBe(`gitctx: set search.limit = 30 in ${repoFile()}\n`);
     expect(await gitctx(['set', 'search.mode', 'vector'])).toMatchObject({ code: 0 });
@@ -311,7 +316,7 @@ describe('usage errors (exit 2)', () => {
   it('a repo file that is not valid YAML is named, and not edited', async () => {
     mkdirSync(join(repo.dir, '.gitctx'));
     writeFileSync(repoFile(), 'search: [\n');
-    const result = await gitctx(['set', 'search.limit', '5']);
+    const result = await gitctx(['set', 'search.limit', '5'], { binary: true });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`${repoFile()}: not valid YAML`);
     expect(readFileSync(repoFile(), 'utf8')).toBe('search: [\n');
@@ -322,7 +327,7 @@ describe('outside a git repository', () => {
   it('get and list work without the repo layer; set --user works', async () => {
     const outside = join(temp.dir, 'plain');
     mkdirSync(outside);
-    expect((await gitctx(['set', '--user', 'search.limit', '12'], { cwd: outside })).code).toBe(0);
+    expect((await gitctx(['set', '--user', 'search.limit', '12'], { cwd: outside, binary: true })).code).toBe(0);
     expect(await gitctx(['get', 'search.limit'], { cwd: outside })).toMatchObject({ code: 0, stdout: '12\n' });
     const listed = await gitctx(['list', '--json'], { cwd: outside });
     expect(listed.code).toBe(0);
@@ -333,7 +338,7 @@ describe('outside a git repository', () => {
   it.each([[['init']], [['set', 'search.limit', '5']], [['unset', 'search.limit']]])('%j without --user is exit 3, pointing at --user', async (args) => {
     const outside = join(temp.dir, 'plain');
     mkdirSync(outside);
-    const result = await gitctx(args, { cwd: outside });
+    const result = await gitctx(args, { cwd: outside, binary: args[0] === 'init' });
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/not a git repository: .*--user edits /);
   });
@@ -341,7 +346,8 @@ describe('outside a git repository', () => {
 
 describe('help', () => {
   it.each([[[]], [['init']], [['get']], [['set']], [['unset']], [['list']]])('config %j --help has examples', async (sub) => {
-    const result = await gitctx([...sub, '--help']);
+    // The top one through the binary: commander prints help and exits 0 there too.
+    const result = await gitctx([...sub, '--help'], { binary: sub.length === 0 });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/Examples:\n {2}gitctx config/);
   });

@@ -5,7 +5,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliInProcess } from '../helpers/cli.js';
 import { makeRepo, makeTempDir } from '../helpers/git-repo.js';
 import type { TestRepo } from '../helpers/git-repo.js';
 
@@ -104,7 +104,9 @@ describe('API keys never appear whole', () => {
       mkdirSync(join(repo.dir, '.gitctx'));
       writeFileSync(join(repo.dir, '.gitctx', 'config.yml'), c.repoFile);
     }
-    const result = await runCli(['config', ...c.args], {
+    // In-process (the binary's own entry point, without a node start per case); the two tests below
+    // run the binary itself. An error escaping the masking would fail this test as an unhandled one.
+    const result = await runCliInProcess(['config', ...c.args], {
       cwd: repo.dir,
       env: { GITCTX_HOME: home, ...(c.withEnvKey ? { OPENAI_API_KEY: ENV_KEY } : {}), GITCTX_DEBUG: undefined },
       ...(c.input !== undefined ? { input: c.input } : {}),

@@ -50,6 +50,7 @@ describe('planBatches', () => {
           expect(next).toBe(counts.length);
         },
       ),
+      { seed: 23 },
     );
   });
 });

@@ -105,7 +105,8 @@ describe('agreement with picomatch', () => {
         const expected = picomatch(glob, { dot: true, basename })(candidate);
         expect(compileGlob(glob, { basename })(candidate)).toBe(expected);
       }),
-      { numRuns: 3_000 },
+      // Seeded like every property here: a failure found once is found again on the next run.
+      { numRuns: 3_000, seed: 21 },
     );
   });
 });

@@ -10,7 +10,7 @@
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GITCTX_BIN, runCli } from '../helpers/cli.js';
+import { GITCTX_BIN, runCli, runCliInProcess } from '../helpers/cli.js';
 import type { CliResult } from '../helpers/cli.js';
 import { startFakeOpenAI } from '../helpers/fake-openai-server.js';
 import type { FakeOpenAI } from '../helpers/fake-openai-server.js';
@@ -101,6 +101,8 @@ function expectNoUserKey(requests: FakeOpenAI['requests']): void {
   }
 }
 
+// The approval itself (`config trust`, `untrust`, `trust --list`) runs in-process except where a test
+// pastes the hint into the binary; every command that could send something runs the real binary.
 describe('an endpoint named by a cloned repository', () => {
   it('index, index --dry-run, search and mcp send nothing until approved and exit 2 with one line', async () => {
     const { clone } = hostileClone(server.baseUrl);
@@ -149,12 +151,12 @@ describe('an endpoint named by a cloned repository', () => {
     expect(mcp.stdout).toContain('secret-sauce.ts');
     expectNoUserKey(server.requests);
 
-    const listed = await runCli(['config', 'trust', '--list'], { cwd: clone.dir, env: env(home) });
+    const listed = await runCliInProcess(['config', 'trust', '--list'], { cwd: clone.dir, env: env(home) });
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.stdout).toContain(clone.dir);
     expect(listed.stdout).toContain(server.baseUrl);
 
-    const revoked = await runCli(['config', 'untrust'], { cwd: clone.dir, env: env(home) });
+    const revoked = await runCliInProcess(['config', 'untrust'], { cwd: clone.dir, env: env(home) });
     expect(revoked.code, revoked.stderr).toBe(0);
     const before = server.requests.length;
     expectRefusal(await runCli(['search', 'another question'], { cwd: clone.dir, env: env(home) }), server.baseUrl);
@@ -166,7 +168,7 @@ describe('an endpoint named by a cloned repository', () => {
     try {
       const { clone } = hostileClone(demanding.baseUrl);
       const home = userHome();
-      expect((await runCli(['config', 'trust'], { cwd: clone.dir, env: env(home) })).code).toBe(0);
+      expect((await runCliInProcess(['config', 'trust'], { cwd: clone.dir, env: env(home) })).code).toBe(0);
       const result = await runCli(['index'], { cwd: clone.dir, env: env(home) });
       expect(result.code, result.stderr).toBe(4);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
@@ -181,7 +183,7 @@ describe('an endpoint named by a cloned repository', () => {
   it('a changed endpoint needs a new approval', async () => {
     const { origin, clone } = hostileClone(server.baseUrl);
     const home = userHome();
-    expect((await runCli(['config', 'trust'], { cwd: clone.dir, env: env(home) })).code).toBe(0);
+    expect((await runCliInProcess(['config', 'trust'], { cwd: clone.dir, env: env(home) })).code).toBe(0);
     expect((await runCli(['index'], { cwd: clone.dir, env: env(home) })).code).toBe(0);
 
     origin.write('.gitctx/config.yml', repoConfig(other.baseUrl));
@@ -195,7 +197,7 @@ describe('an endpoint named by a cloned repository', () => {
     expectRefusal(await runMcp(clone.dir, env(home)), other.baseUrl);
     expect(other.requests).toHaveLength(0);
 
-    expect((await runCli(['config', 'trust'], { cwd: clone.dir, env: env(home) })).code).toBe(0);
+    expect((await runCliInProcess(['config', 'trust'], { cwd: clone.dir, env: env(home) })).code).toBe(0);
     const indexed = await runCli(['index'], { cwd: clone.dir, env: env(home) });
     expect(indexed.code, indexed.stderr).toBe(0);
     expect(other.requests.length).toBeGreaterThan(0);
@@ -205,7 +207,7 @@ describe('an endpoint named by a cloned repository', () => {
   it('a running MCP server refuses the next call once a pulled change moves the endpoint', async () => {
     const { origin, clone } = hostileClone(server.baseUrl);
     const home = userHome();
-    expect((await runCli(['config', 'trust'], { cwd: clone.dir, env: env(home) })).code).toBe(0);
+    expect((await runCliInProcess(['config', 'trust'], { cwd: clone.dir, env: env(home) })).code).toBe(0);
     expect((await runCli(['index'], { cwd: clone.dir, env: env(home) })).code).toBe(0);
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([n, v]) => v !== undefined && !/^(GITCTX_|OPENAI_)/.test(n)));
     const transport = new StdioClientTransport({

@@ -3,11 +3,11 @@
  * a directory where a cache file belongs, a file where a directory belongs. Each costs
  * one warning naming the path; the run goes on (a cache miss, or a rebuilt index).
  */
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
-import { cloneRepo, makeRepo } from '../helpers/git-repo.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, runCliInProcess } from '../helpers/cli.js';
+import { cloneRepo, makeRepo, makeTempDir, wrapRepo } from '../helpers/git-repo.js';
 import type { TestRepo } from '../helpers/git-repo.js';
 import { track } from '../helpers/cleanup.js';
 
@@ -18,13 +18,30 @@ const FILES = {
 
 /** A repository indexed once, so its committed cache has real model and fan-out directories. */
 async function indexedSource(): Promise<{ source: TestRepo; cacheFile: string }> {
-  const source = track(makeRepo({ files: FILES }));
+  const source = makeRepo({ files: FILES });
   const indexed = await runCli(['index', '-q'], { cwd: source.dir });
   expect(indexed.code).toBe(0);
   const modelDir = join(source.dir, '.gitctx', 'embeddings', 'local-v2');
   const fan = readdirSync(modelDir)[0]!;
   const file = readdirSync(join(modelDir, fan))[0]!;
   return { source, cacheFile: `.gitctx/embeddings/local-v2/${fan}/${file}` };
+}
+
+/**
+ * Each test plants its path in its own copy of one indexed source (a directory copy, not another index
+ * run: indexing the source is setup, not what these tests look at).
+ */
+let indexed: { source: TestRepo; cacheFile: string };
+beforeAll(async () => {
+  indexed = await indexedSource();
+});
+afterAll(() => indexed.source.cleanup());
+
+function copyOfIndexedSource(): { source: TestRepo; cacheFile: string } {
+  const temp = track(makeTempDir('gitctx-wrong-kinds-'));
+  const dir = join(temp.dir, 'repo');
+  cpSync(indexed.source.dir, dir, { recursive: true, verbatimSymlinks: true });
+  return { source: wrapRepo(dir, temp.cleanup), cacheFile: indexed.cacheFile };
 }
 
 /** Replaces `path` in the source with a file (or a directory holding one), commits it and clones. */
@@ -53,7 +70,7 @@ describe('the wrong kind of file under .gitctx', () => {
     { name: 'a file at a fan-out directory', path: (f) => dirname(f), kind: 'file' },
   ];
   it.each(cases)('$name: one warning naming it, the run succeeds and search answers', async ({ path, kind }) => {
-    const { source, cacheFile } = await indexedSource();
+    const { source, cacheFile } = copyOfIndexedSource();
     const target = path(cacheFile);
     const clone = commitAndClone(source, target, kind);
     const result = await runCli(['index'], { cwd: clone.dir });
@@ -61,14 +78,15 @@ describe('the wrong kind of file under .gitctx', () => {
     const warned = warnings(result.stderr);
     expect(warned).toHaveLength(1);
     expect(warned[0]).toContain(target);
-    const search = await runCli(['search', 'mask api key', '--format', 'json'], { cwd: clone.dir });
+    // The index run above is the binary; the search after it runs in-process.
+    const search = await runCliInProcess(['search', 'mask api key', '--format', 'json'], { cwd: clone.dir });
     expect(search.code).toBe(0);
     const paths = (JSON.parse(search.stdout) as { results: { path: string }[] }).results.map((r) => r.path);
     expect(paths).toContain('src/keys.ts');
   });
 
   it('a file at .gitctx/db: search exits 8 until index replaces it with a rebuilt index', async () => {
-    const { source } = await indexedSource();
+    const { source } = copyOfIndexedSource();
     const clone = commitAndClone(source, '.gitctx/db', 'file');
     const before = await runCli(['search', 'mask api key'], { cwd: clone.dir });
     expect(before.code).toBe(8);
@@ -78,7 +96,7 @@ describe('the wrong kind of file under .gitctx', () => {
     expect(warnings(index.stderr)).toEqual([expect.stringContaining('.gitctx/db is not a directory')]);
     // Everything came from the committed cache: nothing was embedded again.
     expect(JSON.parse(index.stdout)).toMatchObject({ embedded_chunks: 0, files: 2 });
-    const after = await runCli(['search', 'mask api key', '--format', 'json'], { cwd: clone.dir });
+    const after = await runCliInProcess(['search', 'mask api key', '--format', 'json'], { cwd: clone.dir });
     expect(after.code).toBe(0);
     expect(JSON.parse(after.stdout).results[0].path).toBe('src/keys.ts');
   });
