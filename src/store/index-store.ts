@@ -514,15 +514,20 @@ export class IndexStore implements VectorStore {
   async vectorSearch(vector: Float32Array, options: CandidateQuery, how: { exact?: boolean } = {}): Promise<StoredChunk[]> {
     const where = whereOf(options.filter);
     const indexed = how.exact !== true && (await this.hasVectorIndex());
-    return topWithTies(async (limit) => {
+    const search = async (limit: number, useIndex: boolean) => {
       let query = this.table.vectorSearch(vector).distanceType('cosine').select([...RESULT_COLUMNS, '_distance']).limit(limit);
-      // A narrow filter may leave the probed partitions short of `limit`: LanceDB then probes
-      // further, up to the maximum (by default the minimum; 0 lifts it), so a filtered search
-      // still returns every match there is, as the exact scan does.
-      if (indexed) query = query.maximumNprobes(0).minimumNprobes(NPROBES).refineFactor(refineFactorFor(limit)).ef(efFor(limit));
-      else if (how.exact === true) query = query.bypassVectorIndex();
+      // nprobes sets the maximum as well as the minimum: with a higher maximum LanceDB 0.37
+      // searched every partition of an HNSW index even when the first ones held plenty of rows.
+      if (useIndex) query = query.nprobes(NPROBES).refineFactor(refineFactorFor(limit)).ef(efFor(limit));
+      else query = query.bypassVectorIndex();
       if (where) query = query.where(where);
       return ((await query.toArray()) as (ResultRow & { _distance: number })[]).map((row) => toStoredChunk(row, 1 - row._distance));
+    };
+    return topWithTies(async (limit) => {
+      const found = await search(limit, indexed);
+      // Short of `limit` through the index means the filter passes fewer rows than the probed
+      // partitions hold: a narrow filter, whose matches an exact scan finds all of, reading only theirs.
+      return indexed && where !== undefined && found.length < limit ? search(limit, false) : found;
     }, options.limit);
   }
 

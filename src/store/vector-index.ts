@@ -7,7 +7,7 @@
  * cost build time and recall; past it the scan grows with the table while an IVF
  * search reads a few partitions. The index is IVF_HNSW_SQ with cosine distance: k-means
  * partitions pick where to look, an HNSW graph per partition over scalar-quantised (8-bit)
- * vectors finds the nearest in each, and the best few times `limit` (refineFactorFor) are re-ranked with
+ * vectors finds the nearest in each, and the best REFINE_MIN_CANDIDATES, or `limit` when more (refineFactorFor), are re-ranked with
  * their full vectors, so the scores searches see are exact cosines and the order of the top
  * is exact too. Measured beside IVF-PQ on the same data (512 dims, 20k rows, 2 cores): the
  * same recall (1.000 at 20 probes), a seventh of the training CPU (3.3 s against 21.8 s; PQ's
@@ -32,7 +32,13 @@ export const VECTOR_INDEX_MIN_ROWS = 50_000;
  */
 export const RETRAIN_GROWTH = 2;
 
-/** Partitions probed per query at least; set from the measured recall (≥ 0.95 Recall@10 vs exact in the bench). */
+/**
+ * Partitions probed per query, exactly: set as both LanceDB's minimum and maximum, because with
+ * a higher maximum LanceDB 0.37 searched every partition of an HNSW index, whatever the first
+ * ones held (measured at 1M rows: all 122 partitions, 107 ms a query against 24 ms for 20). A
+ * filtered search that comes back short through the index is answered by an exact scan instead
+ * (IndexStore.vectorSearch), so a narrow filter still finds every row it passes.
+ */
 export const NPROBES = 20;
 
 /**
@@ -42,16 +48,18 @@ export const NPROBES = 20;
 export const ROWS_PER_PARTITION = 8192;
 
 /**
- * Candidates re-ranked with full vectors, at least (see module comment). 8-bit scalar
- * quantisation ranks nearly as the full vectors do, so a small top needs a wide margin and a
- * large one little: a search for 10 re-ranks 100, the hybrid path's pool of 500 re-ranks 1,000
- * (each candidate re-ranked is one vector read from disk).
+ * Candidates re-ranked with full vectors, at least (see module comment). Each probed partition's
+ * graph search yields this many, so the search costs about NPROBES times it: at 1M rows
+ * (`npm run bench -- ann`, 50 queries) 110 candidates took 24-44 ms a query and 55 took 14-17 ms,
+ * both at Recall@10 1.000 against an exact scan. A query for the hybrid pool (500) asks for more
+ * than this already and re-ranks just its own rows (refine factor 1): its scores stay exact
+ * cosines, and re-ranking twice the pool doubled the graph search (253 against 120 ms).
  */
-export const REFINE_MIN_CANDIDATES = 100;
+export const REFINE_MIN_CANDIDATES = 50;
 
-/** The refine factor (a multiple of `limit`) for a query of `limit` rows: at least two. */
+/** The refine factor (a multiple of `limit`) for a query of `limit` rows: enough for REFINE_MIN_CANDIDATES, at least one. */
 export function refineFactorFor(limit: number): number {
-  return Math.max(2, Math.ceil(REFINE_MIN_CANDIDATES / limit));
+  return Math.max(1, Math.ceil(REFINE_MIN_CANDIDATES / limit));
 }
 
 /**

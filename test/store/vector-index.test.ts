@@ -6,7 +6,7 @@ import { describeStatus } from '../../src/app/status.js';
 import { statusOutputSchema } from '../../src/mcp/schemas.js';
 import { IndexStore, readIndexMeta } from '../../src/store/index-store.js';
 import type { ChunkRow } from '../../src/store/schema.js';
-import { NPROBES, partitionsFor, planVectorIndex, VECTOR_INDEX_KIND } from '../../src/store/vector-index.js';
+import { efFor, NPROBES, partitionsFor, planVectorIndex, REFINE_MIN_CANDIDATES, refineFactorFor, VECTOR_INDEX_KIND } from '../../src/store/vector-index.js';
 
 describe('planVectorIndex', () => {
   const policy = { minRows: 1000, rowsPerPartition: 100 };
@@ -29,6 +29,19 @@ describe('planVectorIndex', () => {
     expect(partitionsFor(1_000_000)).toBe(122);
     expect(partitionsFor(100_000)).toBe(12);
     expect(partitionsFor(10)).toBe(1);
+  });
+});
+
+describe('query parameters', () => {
+  it('re-ranks at least REFINE_MIN_CANDIDATES rows, and a large limit just its own rows', () => {
+    expect(refineFactorFor(11) * 11).toBeGreaterThanOrEqual(REFINE_MIN_CANDIDATES);
+    expect(refineFactorFor(1)).toBe(REFINE_MIN_CANDIDATES);
+    expect(refineFactorFor(REFINE_MIN_CANDIDATES)).toBe(1);
+    expect(refineFactorFor(501)).toBe(1);
+  });
+
+  it('searches each graph at least as wide as the candidates it must yield', () => {
+    for (const limit of [1, 10, 11, 49, 50, 100, 501]) expect(efFor(limit)).toBeGreaterThanOrEqual(limit * refineFactorFor(limit));
   });
 });
 
@@ -165,11 +178,22 @@ describe('IndexStore ANN index', () => {
       expect(filtered.every((c) => c.language === 'python')).toBe(true);
       expect(filtered.map((c) => c.path)).toEqual(exactFiltered.map((c) => c.path));
 
+      // A pool-sized query (re-ranking only its own rows) finds what the scan finds, with exact scores.
+      const pool = await s.vectorSearch(vectorOf(10_100), { limit: 100 });
+      const exactPool = await s.vectorSearch(vectorOf(10_100), { limit: 100 }, { exact: true });
+      expect(pool).toHaveLength(100);
+      const poolScores = new Map(exactPool.map((c) => [c.path, c.score]));
+      expect(pool.filter((c) => poolScores.has(c.path)).length / 100).toBeGreaterThanOrEqual(0.95);
+      for (const c of pool) if (poolScores.has(c.path)) expect(c.score).toBeCloseTo(poolScores.get(c.path) as number, 5);
+
       // A filter narrower than any partition still finds every row it passes, wherever they are.
       const only = Array.from({ length: 8 }, (_, k) => pathOf(k * 199 + 1));
       for (let q = 0; q < 8; q++) {
         const narrow = await s.vectorSearch(vectorOf(q), { limit: 10, filter: { paths: { only } } });
         expect(narrow.map((c) => c.path).sort()).toEqual([...only].sort());
+        // And in the scan's order, with its scores: the index's short answer was replaced by the scan's.
+        const exactNarrow = await s.vectorSearch(vectorOf(q), { limit: 10, filter: { paths: { only } } }, { exact: true });
+        expect(narrow).toEqual(exactNarrow);
       }
     });
   });
