@@ -13,6 +13,7 @@ import { fmix32, fnvCodePoint, fnvStart, hashString } from './hash.js';
 import { CONCEPT_GROUPS, STOP_WORDS } from './lexicon.js';
 import { stem } from './stem.js';
 import { splitIdentifier } from './tokens.js';
+import { WordMemo } from './word-memo.js';
 
 export interface HashingParams {
   dims: number;
@@ -52,11 +53,11 @@ const enum Salt {
 
 /** The features one written word contributes, computed once per distinct word. */
 interface WordFeatures {
-  hashes: Uint32Array;
-  weights: Float64Array;
+  hashes: number[];
+  weights: number[];
 }
 
-const NO_FEATURES: WordFeatures = { hashes: new Uint32Array(0), weights: new Float64Array(0) };
+const NO_FEATURES: WordFeatures = { hashes: [], weights: [] };
 /** Per-word memo bound: enough for a large repository's vocabulary, small in memory. */
 const MEMO_LIMIT = 50_000;
 
@@ -166,8 +167,13 @@ export function createHashingEmbedder(params: HashingParams): HashingEmbedder {
     });
   }
   const seed = p.seed ?? 0;
-  const memo = new Map<string, WordFeatures>();
+  // Each distinct word's feature hashes and weights, packed (word-memo.ts).
+  const memo = new WordMemo(MEMO_LIMIT);
+  let memoHashes = new Uint32Array(1 << 12);
+  let memoWeights = new Float64Array(1 << 12);
   const table = new FeatureTable();
+  // Reused by every call (zeroed first): one buffer of the C allocator per chunk fewer.
+  const acc = new Float64Array(p.dims);
   const wordRe = /[\p{L}\p{N}_$]+/gu;
 
   function termsOf(word: string, out: Term[]): void {
@@ -212,7 +218,7 @@ export function createHashingEmbedder(params: HashingParams): HashingEmbedder {
       hashes.push(seed === 0 ? hashString(t.key, salt) : fmix32(hashString(t.key, salt) ^ seed));
       weights.push(t.weight * idf);
     }
-    return { hashes: Uint32Array.from(hashes), weights: Float64Array.from(weights) };
+    return { hashes, weights };
   }
 
   function idfOf(t: Term): number {
@@ -226,16 +232,18 @@ export function createHashingEmbedder(params: HashingParams): HashingEmbedder {
     let m: RegExpExecArray | null;
     while ((m = wordRe.exec(text)) !== null) {
       const word = m[0];
-      let f = memo.get(word);
-      if (f === undefined) {
-        f = featuresOf(word);
-        if (memo.size >= MEMO_LIMIT) memo.clear();
-        memo.set(word, f);
+      let slot = memo.find(word);
+      if (slot === -1) {
+        const { hashes, weights } = featuresOf(word);
+        slot = memo.add(word, hashes.length);
+        memoHashes = WordMemo.fit(memoHashes, memo);
+        memoWeights = WordMemo.fit(memoWeights, memo);
+        memoHashes.set(hashes, memo.start(slot));
+        memoWeights.set(weights, memo.start(slot));
       }
-      const { hashes, weights } = f;
-      for (let i = 0; i < hashes.length; i++) table.add(hashes[i] as number, weights[i] as number);
+      for (let i = memo.start(slot), end = memo.end(slot); i < end; i++) table.add(memoHashes[i] as number, memoWeights[i] as number);
     }
-    const acc = new Float64Array(p.dims);
+    acc.fill(0);
     let any = false;
     table.drain((key, sum, count) => {
       any = true;

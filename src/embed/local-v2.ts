@@ -24,6 +24,7 @@ import { RESERVED_TOKENS, SentencePieceTokenizer } from './sentencepiece.js';
 import { f16Values, loadTokenTable, localV2TableUrl, type TokenTable } from './token-table.js';
 import { splitIdentifier } from './tokens.js';
 import type { EmbeddingProvider, EmbedOptions, EmbedResult } from './types.js';
+import { WordMemo } from './word-memo.js';
 
 export { LOCAL_V2_MODEL };
 export const LOCAL_V2_TABLE_SHAPE = Object.freeze({ tokens: 8000, dims: 512 });
@@ -113,7 +114,6 @@ function sharedFor(table: TokenTable): { tokenizer: SentencePieceTokenizer; mean
 const WORD = /[\p{L}\p{N}_$]+/gu;
 /** Per-word memo bound, as in local-v1. */
 const MEMO_LIMIT = 50_000;
-const NO_TOKENS = new Int32Array(0);
 
 export interface LocalV2Embedder {
   readonly dims: number;
@@ -128,7 +128,9 @@ export function createLocalV2Embedder(table: TokenTable, params: Readonly<LocalV
   const lexical = createHashingEmbedder(p.concepts ? LOCAL_V1_PARAMS : { ...LOCAL_V1_PARAMS, conceptWeight: 0 });
   const { weights } = table;
   const width = table.dims;
-  const memo = new Map<string, Int32Array>();
+  // Each distinct word's token ids, packed (word-memo.ts).
+  const memo = new WordMemo(MEMO_LIMIT);
+  let memoIds = new Int32Array(1 << 12);
   const counts = new Uint32Array(table.tokens);
   const order: number[] = [];
   const lexicalDims = LOCAL_V1_PARAMS.dims;
@@ -137,29 +139,33 @@ export function createLocalV2Embedder(table: TokenTable, params: Readonly<LocalV
   const semanticScale = Math.sqrt(p.semanticShare);
   const lexicalScale = Math.sqrt(1 - p.semanticShare);
 
-  function tokensOf(word: string): Int32Array {
-    let ids = memo.get(word);
-    if (ids === undefined) {
+  /** The memo slot of a word's token ids. */
+  function tokensOf(word: string): number {
+    let slot = memo.find(word);
+    if (slot === -1) {
       const parts = splitIdentifier(word);
       const all: number[] = [];
       for (const part of parts) all.push(...tokenizer.encode(part));
-      ids = all.length === 0 ? NO_TOKENS : Int32Array.from(all);
-      if (memo.size >= MEMO_LIMIT) memo.clear();
-      memo.set(word, ids);
+      slot = memo.add(word, all.length);
+      memoIds = WordMemo.fit(memoIds, memo);
+      memoIds.set(all, memo.start(slot));
     }
-    return ids;
+    return slot;
   }
 
-  function semantic(text: string): Float64Array {
+  /** The semantic half into `acc` (all of it overwritten). */
+  function semanticInto(text: string, acc: Float64Array): Float64Array {
     WORD.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = WORD.exec(text)) !== null) {
-      for (const id of tokensOf(m[0])) {
+      const slot = tokensOf(m[0]);
+      for (let i = memo.start(slot), end = memo.end(slot); i < end; i++) {
+        const id = memoIds[i] as number;
         if (counts[id] === 0) order.push(id);
         (counts[id] as number)++;
       }
     }
-    const acc = new Float64Array(width);
+    acc.fill(0);
     let total = 0;
     // First-seen order fixes the order of float additions, so the bits.
     for (const id of order) {
@@ -182,10 +188,15 @@ export function createLocalV2Embedder(table: TokenTable, params: Readonly<LocalV
     return acc;
   }
 
+  // Reused by every call (each filled or zeroed first): two buffers of the C allocator per chunk fewer.
+  const semScratch = new Float64Array(width);
+  const outScratch = new Float64Array(dims);
+
   function embed(text: string): Float32Array {
-    const sem = semantic(text);
+    const sem = semanticInto(text, semScratch);
     const lex = lexical.embed(text);
-    const out = new Float64Array(dims);
+    const out = outScratch;
+    out.fill(0);
     const offset = p.combine === 'concat' ? lexicalDims : 0;
     for (let d = 0; d < lexicalDims; d++) out[d] = lexicalScale * (lex[d] as number);
     for (let d = 0; d < width; d++) out[offset + d] = (out[offset + d] as number) + semanticScale * (sem[d] as number);
@@ -198,7 +209,7 @@ export function createLocalV2Embedder(table: TokenTable, params: Readonly<LocalV
     return result;
   }
 
-  return { dims, embed, semantic };
+  return { dims, embed, semantic: (text) => semanticInto(text, new Float64Array(width)) };
 }
 
 export interface LocalV2ProviderOptions {

@@ -27,9 +27,21 @@ import type { VectorIndexPolicy, VectorIndexRecord } from './vector-index.js';
  * batch is held about four times over while it is written (the rows, their Arrow
  * copy, its IPC encoding, LanceDB's own), so it stays small; the compaction at the
  * end of the run joins the fragments, so their number costs searches nothing.
+ * At 1 MB rather than 4 MB a rebuild of 5,000 files from the cache peaked at about
+ * 270 MB instead of 310-325 MB, in the same time: the native writer's buffers of each
+ * add are freed into the C allocator, which keeps the largest it has seen.
  */
-const ADD_BATCH_ROWS = 1024;
-const ADD_BATCH_BYTES = 4 * 1024 * 1024;
+const ADD_BATCH_ROWS = 256;
+const ADD_BATCH_BYTES = 1024 * 1024;
+/**
+ * Training rows per IVF partition and per quantizer level (LanceDB's `sampleRate`, default 256).
+ * The scalar quantizer of IVF_HNSW_SQ samples `sampleRate × 256` vectors and holds them twice
+ * while it trains: by default 65,536 rows, every vector of a 20,000-file index (1,024 dims,
+ * 4 KB each), which made the index build the peak of the run (1.1 GB there). At 32 it samples
+ * at most 8,192, a fixed 32 MB whatever the table's size; 8-bit quantisation only needs each
+ * dimension's range, and searches probe 20 partitions, so k-means sees 32 rows per partition.
+ */
+const VECTOR_INDEX_SAMPLE_RATE = 32;
 /** Query-cache writes between compactions of that table. */
 const QUERY_CACHE_PRUNE_EVERY = 50;
 /** Ids per delete predicate: one table version per group. */
@@ -478,7 +490,7 @@ export class IndexStore implements VectorStore {
     if (action.kind === 'train') {
       await lanceWrite(this.dir, () =>
         this.table.createIndex('vector', {
-          config: lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: action.partitions }),
+          config: lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: action.partitions, sampleRate: VECTOR_INDEX_SAMPLE_RATE }),
           replace: true,
         }),
       );
