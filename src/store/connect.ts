@@ -36,7 +36,7 @@ export function remoteError(location: RemoteIndex, doing: string, err: unknown):
   const refused = REFUSED_CREDENTIALS.exec(full);
   if (refused !== null && location.anonymous === true) {
     return new AuthError(
-      `${what}: access refused (${refused[0]}) to a request sent without credentials: yours go only to an endpoint you set, and this one comes from the repository's .gitctx/config.yml; set it yourself with \`gitctx config set --user index.storage_options\` (or GITCTX_INDEX__STORAGE_OPTIONS)`,
+      `${what}: access refused (${refused[0]}) to a request sent without credentials: yours go only to an endpoint you set, and this one comes from the repository's .gitctx/config.yml; set it yourself with \`gitctx config set --user index.storage_options <name=value,...>\` (or GITCTX_INDEX__STORAGE_OPTIONS)`,
     );
   }
   if (refused !== null) {
