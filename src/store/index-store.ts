@@ -19,7 +19,7 @@ import type { ChunkRow } from './schema.js';
 import type { CandidateQuery, StoredChunk, VectorStore } from './vector-store.js';
 import { whereOf } from './where.js';
 import { arrow } from './arrow.js';
-import { DEFAULT_VECTOR_INDEX_POLICY, efFor, NPROBES, planVectorIndex, refineFactorFor, VECTOR_INDEX_KIND } from './vector-index.js';
+import { DEFAULT_VECTOR_INDEX_POLICY, NPROBES, planVectorIndex, refineFactorFor, VECTOR_INDEX_KIND } from './vector-index.js';
 import type { VectorIndexPolicy, VectorIndexRecord } from './vector-index.js';
 
 /**
@@ -35,11 +35,12 @@ const ADD_BATCH_ROWS = 256;
 const ADD_BATCH_BYTES = 1024 * 1024;
 /**
  * Training rows per IVF partition and per quantizer level (LanceDB's `sampleRate`, default 256).
- * The scalar quantizer of IVF_HNSW_SQ samples `sampleRate × 256` vectors and holds them twice
- * while it trains: by default 65,536 rows, every vector of a 20,000-file index (1,024 dims,
- * 4 KB each), which made the index build the peak of the run (1.1 GB there). At 32 it samples
- * at most 8,192, a fixed 32 MB whatever the table's size; 8-bit quantisation only needs each
- * dimension's range, and searches probe 20 partitions, so k-means sees 32 rows per partition.
+ * The quantizer trains on `sampleRate × 256` sampled vectors and holds them twice while it
+ * trains: by default 65,536 rows, every vector of a 20,000-file index (1,024 dims, 4 KB each),
+ * which made the index build the peak of the run (1.1 GB there with IVF_HNSW_SQ). At 32 it
+ * samples at most 8,192, a fixed 32 MB whatever the table's size: 32 rows for each of a
+ * product quantiser's 256 codes and for each k-means partition (recall measured with it in
+ * vector-index.ts).
  */
 const VECTOR_INDEX_SAMPLE_RATE = 32;
 /** Query-cache writes between compactions of that table. */
@@ -490,7 +491,7 @@ export class IndexStore implements VectorStore {
     if (action.kind === 'train') {
       await lanceWrite(this.dir, () =>
         this.table.createIndex('vector', {
-          config: lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: action.partitions, sampleRate: VECTOR_INDEX_SAMPLE_RATE }),
+          config: lancedb.Index.ivfPq({ distanceType: 'cosine', numPartitions: action.partitions, sampleRate: VECTOR_INDEX_SAMPLE_RATE }),
           replace: true,
         }),
       );
@@ -529,8 +530,8 @@ export class IndexStore implements VectorStore {
     const search = async (limit: number, useIndex: boolean) => {
       let query = this.table.vectorSearch(vector).distanceType('cosine').select([...RESULT_COLUMNS, '_distance']).limit(limit);
       // nprobes sets the maximum as well as the minimum: with a higher maximum LanceDB 0.37
-      // searched every partition of an HNSW index even when the first ones held plenty of rows.
-      if (useIndex) query = query.nprobes(NPROBES).refineFactor(refineFactorFor(limit)).ef(efFor(limit));
+      // searched every partition even when the first ones held plenty of rows.
+      if (useIndex) query = query.nprobes(NPROBES).refineFactor(refineFactorFor(limit));
       else query = query.bypassVectorIndex();
       if (where) query = query.where(where);
       return ((await query.toArray()) as (ResultRow & { _distance: number })[]).map((row) => toStoredChunk(row, 1 - row._distance));

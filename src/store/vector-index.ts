@@ -5,13 +5,21 @@
  *
  * Below a size a flat scan of every vector is fast and exact, and an index would only
  * cost build time and recall; past it the scan grows with the table while an IVF
- * search reads a few partitions. The index is IVF_HNSW_SQ with cosine distance: k-means
- * partitions pick where to look, an HNSW graph per partition over scalar-quantised (8-bit)
- * vectors finds the nearest in each, and the best REFINE_MIN_CANDIDATES, or `limit` when more (refineFactorFor), are re-ranked with
- * their full vectors, so the scores searches see are exact cosines and the order of the top
- * is exact too. Measured beside IVF-PQ on the same data (512 dims, 20k rows, 2 cores): the
- * same recall (1.000 at 20 probes), a seventh of the training CPU (3.3 s against 21.8 s; PQ's
- * codebook training is the cost), and SQ needs no dimension a sub-vector size divides.
+ * search reads a few partitions. The index is IVF_PQ with cosine distance: k-means
+ * partitions pick where to look, product-quantised codes (one byte per 16 dimensions) rank
+ * the rows of the probed partitions, and the best few hundred (refineFactorFor) are re-ranked
+ * with their full vectors, so the scores searches see are exact cosines and the order of the
+ * top is exact too.
+ *
+ * IVF_HNSW_SQ, used before, answered a warm query a little faster but every `gitctx search`
+ * is a fresh process that loads the partitions it probes, and an HNSW partition holds a graph
+ * plus a byte per dimension. Measured on the same tables, in fresh processes:
+ * - 1,000,000 rows × 512 dims: index 37 MB against 650 MB, trained in minutes against
+ *   25 (2 on a quiet machine, 25 under load), first query of a process 0.1-1.6 s against 1.4-10 s; Recall@10 vs exact 1.000 on the
+ *   bench's queries at 20 probes and 200 re-ranked, steady p50 24 ms against 16 ms (the latter
+ *   measured under load, so HNSW is faster warm).
+ * - 100,414 local-v2 chunks (1,024 dims): index 8 MB against 115 MB, first query 85 ms
+ *   against 0.9-1.1 s, Recall@10 0.983 against 0.978.
  */
 
 /**
@@ -34,43 +42,36 @@ export const RETRAIN_GROWTH = 2;
 
 /**
  * Partitions probed per query, exactly: set as both LanceDB's minimum and maximum, because with
- * a higher maximum LanceDB 0.37 searched every partition of an HNSW index, whatever the first
- * ones held (measured at 1M rows: all 122 partitions, 107 ms a query against 24 ms for 20). A
- * filtered search that comes back short through the index is answered by an exact scan instead
- * (IndexStore.vectorSearch), so a narrow filter still finds every row it passes.
+ * a higher maximum LanceDB 0.37 searched every partition, whatever the first ones held (measured
+ * at 1M rows: all 122 partitions, 107 ms a query against 24 ms for 20). 20 of 122 with IVF_PQ:
+ * Recall@10 vs exact 1.000 on the bench's queries and 0.960 on perturbed table rows, p50 24 ms
+ * on a quiet machine; 40 gave 0.985 on the rows, at 39 ms in the bench. A filtered search that comes
+ * back short through the index is answered by an exact scan instead (IndexStore.vectorSearch),
+ * so a narrow filter still finds every row it passes.
  */
 export const NPROBES = 20;
 
 /**
- * Rows per partition: each partition is one HNSW graph, whose build holds it in memory; graphs
- * of a few thousand rows keep training memory small and searches of a partition cheap.
+ * Rows per partition: a query reads the codes of every row in the partitions it probes, so
+ * partitions of a few thousand rows keep that read small while k-means stays cheap to train.
  */
 export const ROWS_PER_PARTITION = 8192;
 
 /**
- * Candidates re-ranked with full vectors, at least (see module comment). Each probed partition's
- * graph search yields this many, so the search costs about NPROBES times it: at 1M rows
- * (`npm run bench -- ann`, 50 queries) 110 candidates took 24-44 ms a query and 55 took 14-17 ms,
- * both at Recall@10 1.000 against an exact scan. A query for the hybrid pool (500) asks for more
- * than this already and re-ranks just its own rows (refine factor 1): its scores stay exact
- * cosines, and re-ranking twice the pool doubled the graph search (253 against 120 ms).
+ * Candidates re-ranked with full vectors, at least (see module comment). Product-quantised
+ * codes only roughly order the rows: at 100k rows a top 10 re-ranked from 50 candidates
+ * found 0.89 of the exact top 10, from 100 0.96, from 200 0.98. A large limit re-ranks twice
+ * its own rows (the hybrid path's pool of 500: 1,000), since re-ranking only itself kept 0.63
+ * of the exact 500.
  */
-export const REFINE_MIN_CANDIDATES = 50;
+export const REFINE_MIN_CANDIDATES = 200;
 
-/** The refine factor (a multiple of `limit`) for a query of `limit` rows: enough for REFINE_MIN_CANDIDATES, at least one. */
+/** The refine factor (a multiple of `limit`) for a query of `limit` rows: at least two. */
 export function refineFactorFor(limit: number): number {
-  return Math.max(1, Math.ceil(REFINE_MIN_CANDIDATES / limit));
+  return Math.max(2, Math.ceil(REFINE_MIN_CANDIDATES / limit));
 }
 
-/**
- * HNSW's search width: LanceDB's default (1.5 times the limit) counts the limit alone, but the
- * graph must yield every candidate the refine step re-ranks.
- */
-export function efFor(limit: number): number {
-  return Math.ceil(1.5 * limit * refineFactorFor(limit));
-}
-
-export const VECTOR_INDEX_KIND = 'ivf_hnsw_sq';
+export const VECTOR_INDEX_KIND = 'ivf_pq';
 
 /** What meta.json records about the vector index, so the next run knows when to retrain. */
 export interface VectorIndexRecord {
