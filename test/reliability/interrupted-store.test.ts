@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { IndexStore } from '../../src/store/index-store.js';
 import type { StoredChunk } from '../../src/store/index.js';
 import type { ChunkRow } from '../../src/store/schema.js';
+import { chunkRow } from '../helpers/chunk-rows.js';
 
 const identity = { model: 'test-model', dims: 4, chunker: 'test-chunker' };
 const dirs: string[] = [];
@@ -29,25 +30,7 @@ const text = (i: number) => (i < 20 ? `alpha beta file${i} ${i % 3 === 0 ? 'batt
 
 function row(i: number): ChunkRow {
   const id = `f${i}`;
-  return {
-    file_id: id,
-    vector: new Float32Array([Math.cos(i), Math.sin(i), 0.5, 1]),
-    content: text(i),
-    search_text: text(i),
-    path: `${id}.ts`,
-    language: 'typescript',
-    start_line: 1,
-    end_line: 2,
-    blob_sha: id.padEnd(40, '0'),
-    chunk_index: 0,
-    commit_sha: null,
-    author: null,
-    date: null,
-    message: null,
-    is_head: true,
-    uncommitted: false,
-    model: identity.model,
-  };
+  return chunkRow({ file_id: id, vector: new Float32Array([Math.cos(i), Math.sin(i), 0.5, 1]), content: text(i), path: `${id}.ts`, model: identity.model });
 }
 
 const warn = (message: string) => {

@@ -6,6 +6,7 @@ import { describeStatus } from '../../src/app/status.js';
 import { statusOutputSchema } from '../../src/mcp/schemas.js';
 import { IndexStore, readIndexMeta } from '../../src/store/index-store.js';
 import type { ChunkRow } from '../../src/store/schema.js';
+import { chunkRow } from '../helpers/chunk-rows.js';
 import { NPROBES, partitionsFor, planVectorIndex, REFINE_MIN_CANDIDATES, refineFactorFor, VECTOR_INDEX_KIND } from '../../src/store/vector-index.js';
 
 describe('planVectorIndex', () => {
@@ -62,38 +63,38 @@ function noise(i: number, d: number): number {
   return (h >>> 0) / 2 ** 32 - 0.5;
 }
 
-/** A vector near one of eight directions, so the table has clusters as embeddings do. */
+/**
+ * A vector near one of eight directions, placed around it by a few latent factors plus a
+ * little noise, so the table has clusters and a low intrinsic dimension as embeddings do
+ * (uniform noise in every dimension, which no embedding looks like, leaves product
+ * quantisation too little margin between a point's neighbours to rank them).
+ */
 function vectorOf(i: number): Float32Array {
   const v = new Float32Array(DIMS);
   v[i % 8] = 1;
-  for (let d = 0; d < DIMS; d++) v[d] = (v[d] as number) + 0.6 * noise(i, d);
+  for (let f = 0; f < LATENT; f++) {
+    const z = noise(i, DIMS + f);
+    for (let d = 0; d < DIMS; d++) v[d] = (v[d] as number) + 1.2 * z * noise(-1 - f, d);
+  }
+  for (let d = 0; d < DIMS; d++) v[d] = (v[d] as number) + 0.02 * noise(i, d);
   return v;
 }
+const LATENT = 6;
 
 const pathOf = (i: number) => `src/file${i}.${i % 5 === 0 ? 'py' : 'ts'}`;
 
 function rowsFrom(start: number, count: number): ChunkRow[] {
   return Array.from({ length: count }, (_, k) => {
     const i = start + k;
-    return {
+    return chunkRow({
       file_id: `f${i}`,
       vector: vectorOf(i),
       content: `chunk ${i}`,
-      search_text: `chunk ${i}`,
       path: pathOf(i),
       language: i % 5 === 0 ? 'python' : 'typescript',
-      start_line: 1,
-      end_line: 2,
       blob_sha: i.toString(16).padStart(40, '0'),
-      chunk_index: 0,
-      commit_sha: null,
-      author: null,
-      date: null,
-      message: null,
-      is_head: true,
-      uncommitted: false,
       model: identity.model,
-    };
+    });
   });
 }
 
