@@ -14,10 +14,10 @@
  * IVF_HNSW_SQ, used before, answered a warm query a little faster but every `gitctx search`
  * is a fresh process that loads the partitions it probes, and an HNSW partition holds a graph
  * plus a byte per dimension. Measured on the same tables, in fresh processes:
- * - 1,000,000 rows × 512 dims: index 37 MB against 650 MB, trained in minutes against
- *   25 (2 on a quiet machine, 25 under load), first query of a process 0.1-1.6 s against 1.4-10 s; Recall@10 vs exact 1.000 on the
- *   bench's queries at 20 probes and 200 re-ranked, steady p50 24 ms against 16 ms (the latter
- *   measured under load, so HNSW is faster warm).
+ * - 1,000,000 rows × 512 dims: index 37 MB against 650 MB; trained in about 2 minutes on a
+ *   quiet machine, where HNSW took about 25 on a loaded one; first query of a process 0.1-1.6 s
+ *   against 1.4-10 s; Recall@10 vs exact 1.000 on the bench's queries at 20 probes and 200
+ *   re-ranked; steady p50 24 ms against 16 ms measured under load, so HNSW is faster warm.
  * - 100,414 local-v2 chunks (1,024 dims): index 8 MB against 115 MB, first query 85 ms
  *   against 0.9-1.1 s, Recall@10 0.983 against 0.978.
  */
@@ -45,9 +45,9 @@ export const RETRAIN_GROWTH = 2;
  * a higher maximum LanceDB 0.37 searched every partition, whatever the first ones held (measured
  * at 1M rows: all 122 partitions, 107 ms a query against 24 ms for 20). 20 of 122 with IVF_PQ:
  * Recall@10 vs exact 1.000 on the bench's queries and 0.960 on perturbed table rows, p50 24 ms
- * on a quiet machine; 40 gave 0.985 on the rows, at 39 ms in the bench. A filtered search that comes
- * back short through the index is answered by an exact scan instead (IndexStore.vectorSearch),
- * so a narrow filter still finds every row it passes.
+ * on a quiet machine; 40 gave 0.985 on the rows, at 39 ms in the bench. A filtered search
+ * that comes back short through the index is answered by an exact scan instead
+ * (IndexStore.vectorSearch), so a narrow filter still finds every row it passes.
  */
 export const NPROBES = 20;
 
