@@ -65,18 +65,10 @@ function weighted(score: number, weight: number): number {
 }
 
 /**
- * The ranking with the file-kind prior applied: reordered by weighted score, stable among
- * equals. The scores themselves are left as the ranker gave them, so they keep their units
- * (and --min-score its scale); only the order changes.
- */
-export function preferSource<T extends { path: string; score: number }>(ranked: readonly T[]): T[] {
-  return reorder(ranked, { kinds: true });
-}
-
-/**
  * The ranking reordered by its ranking key: the score, moved `lifts[i]` of the way towards 1
- * (a definition of a name the query gives, see definitions.ts), then weighted by file kind when
- * `kinds` is on. Stable among equals; the scores themselves are left as the ranker gave them.
+ * (lexical evidence the fused score misses: search.ts hybridLifts), then weighted by file kind
+ * when `kinds` is on. Stable among equals. The scores themselves are left as the ranker gave
+ * them, so they keep their units (and --min-score its scale); only the order changes.
  */
 export function reorder<T extends { path: string; score: number }>(
   ranked: readonly T[],
