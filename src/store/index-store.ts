@@ -290,8 +290,11 @@ export class IndexStore implements VectorStore {
       // The version the last complete run committed: a run in progress writes newer ones
       // (rows removed, rows not yet added, no full-text index over them yet) that a search must not see.
       if (meta.table_version !== undefined && meta.table_version !== (await table.version())) {
-        await table.checkout(meta.table_version).catch(() => {
-          // Pruned by a run that stopped before rewriting meta.json: the newest version is all there is.
+        await table.checkout(meta.table_version).catch(async () => {
+          // Pruned: either a run named a newer version in meta.json after it was read (that one
+          // is wanted), or a run stopped before rewriting meta.json (the newest is all there is).
+          const named = (await readIndexMeta(dir))?.table_version;
+          if (named !== undefined && named !== meta.table_version) await table.checkout(named).catch(() => undefined);
         });
       }
       const store = new IndexStore(db, table, dir, meta, meta.dims, name);
@@ -422,7 +425,8 @@ export class IndexStore implements VectorStore {
       // writer runs (the index lock), so files no version references are leftovers of a killed run.
       // On shared storage a writer whose lease lapsed could be deleting a successor's new files, so
       // unreferenced files there are left to LanceDB's own age rule.
-      const cleanupOlderThan = cleanupCutoff(await this.table.listVersions(), new Date(), this.retention);
+      const committed = (this.previousMeta?.table ?? CHUNKS_TABLE) === this.tableName ? this.previousMeta?.table_version : undefined;
+      const cleanupOlderThan = cleanupCutoff(await this.table.listVersions(), new Date(), this.retention, committed);
       const deleteUnverified = !isRemote(this.dir);
       await lanceWrite(this.dir, () => this.table.optimize({ cleanupOlderThan, deleteUnverified }));
       const rows = await this.table.countRows();

@@ -39,7 +39,7 @@ export interface TableVersion {
  * whole milliseconds while versions are stamped finer, so a cut inside one
  * millisecond keeps both sides: it errs toward keeping.
  */
-export function cleanupCutoff(versions: readonly TableVersion[], now: Date, policy: RetentionPolicy): Date {
+export function cleanupCutoff(versions: readonly TableVersion[], now: Date, policy: RetentionPolicy, committed?: number): Date {
   const sorted = [...versions].sort((a, b) => a.version - b.version);
   if (sorted.length === 0) return now;
   const oldestKept = now.getTime() - policy.graceMs;
@@ -48,5 +48,9 @@ export function cleanupCutoff(versions: readonly TableVersion[], now: Date, poli
   while (keepFrom < sorted.length - 1 && (sorted[keepFrom + 1] as TableVersion).timestamp.getTime() < oldestKept) keepFrom += 1;
   // By count: at most maxVersions besides the newest.
   keepFrom = Math.max(keepFrom, sorted.length - 1 - Math.max(0, policy.maxVersions));
+  // Never the version meta.json still names: a search opening it now would otherwise find it
+  // gone and fall back to the newest, which mid-commit has no full-text index yet.
+  const named = committed === undefined ? -1 : sorted.findIndex((v) => v.version === committed);
+  if (named >= 0) keepFrom = Math.min(keepFrom, named);
   return new Date((sorted[keepFrom] as TableVersion).timestamp.getTime());
 }

@@ -26,6 +26,15 @@ describe('cleanupCutoff', () => {
     expect(cleanupCutoff(list, NOW, { graceMs: 60_000, maxVersions: 2 })).toEqual(list[3]?.timestamp);
   });
 
+  it('keeps the version meta.json names, past both the count and the age bound, and what follows it', () => {
+    const list = versions(50, 40, 30, 20, 10, 0);
+    expect(cleanupCutoff(list, NOW, { graceMs: 60_000, maxVersions: 2 }, 2)).toEqual(list[1]?.timestamp);
+    const old = versions(900, 800, 700);
+    expect(cleanupCutoff(old, NOW, policy, 1)).toEqual(old[0]?.timestamp);
+    // A named version no longer listed (pruned by an earlier run) changes nothing.
+    expect(cleanupCutoff(old, NOW, policy, 99)).toEqual(old[2]?.timestamp);
+  });
+
   it('orders by version number, not by the order listed', () => {
     const list = versions(900, 800, 10);
     expect(cleanupCutoff([...list].reverse(), NOW, policy)).toEqual(list[1]?.timestamp);
