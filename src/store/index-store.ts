@@ -11,7 +11,7 @@ import { confirmWriter, describeLocation, isRemote, remoteMessage } from './loca
 import type { IndexLocation } from './location.js';
 import { CHUNKS_TABLE, chunksTableFor, isChunksTableName, queryCacheTableOf, readIndexMeta, sameIdentity, SCHEMA_VERSION, writeIndexMeta } from './meta.js';
 import type { IndexIdentity, IndexMeta, RememberedSkip } from './meta.js';
-import { cleanupCutoff, DEFAULT_RETENTION } from './retention.js';
+import { cleanupCutoff, DEFAULT_RETENTION, PRUNE_NOTHING } from './retention.js';
 import type { RetentionPolicy } from './retention.js';
 import { boundWriterMemory } from './native-memory.js';
 import { chunksSchema, queryCacheSchema, rowsToArrow } from './schema.js';
@@ -425,6 +425,8 @@ export class IndexStore implements VectorStore {
       // writer runs (the index lock), so files no version references are leftovers of a killed run.
       // On shared storage a writer whose lease lapsed could be deleting a successor's new files, so
       // unreferenced files there are left to LanceDB's own age rule.
+      // Compaction, then pruning in a call of its own, whose cut comes out where it was put (see retention.ts).
+      await lanceWrite(this.dir, () => this.table.optimize({ cleanupOlderThan: PRUNE_NOTHING }));
       const committed = (this.previousMeta?.table ?? CHUNKS_TABLE) === this.tableName ? this.previousMeta?.table_version : undefined;
       const cleanupOlderThan = cleanupCutoff(await this.table.listVersions(), new Date(), this.retention, committed);
       const deleteUnverified = !isRemote(this.dir);

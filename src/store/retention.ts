@@ -10,9 +10,8 @@
  * A search opening the newest version can only have opened it before its successor
  * was written; one opening the version meta.json names, before the run that
  * replaces it started writing. Either way a version is safe to delete once its
- * successor is older than the grace period, with one exception the Searcher's retry
- * covers: a run longer than the grace period deletes the version meta.json names a
- * moment before it names the new one. The count bound keeps the directory from growing without limit
+ * successor is older than the grace period; the version meta.json names is never
+ * deleted until a later run has named another. The count bound keeps the directory from growing without limit
  * when runs follow each other faster than the grace period (each compaction may
  * rewrite the table), at the price of failing only a search that outlives
  * `maxVersions` newer versions; such a search reopens and retries (see the Searcher).
@@ -21,23 +20,36 @@
 export interface RetentionPolicy {
   /** How long a superseded version stays readable. */
   graceMs: number;
-  /** Superseded versions kept at most, however recent. */
+  /** Superseded versions kept at most, however recent (besides those within `marginMs` of the first kept). */
   maxVersions: number;
+  /**
+   * How far before the first version kept the cut lies. LanceDB's optimize() turns the
+   * `cleanupOlderThan` date into an age against the caller's clock and cuts at that age
+   * against its own clock a moment later, so its cut falls later than the date given by
+   * however long it took to get there. With compaction first in the same call, the cut
+   * deleted the version meta.json named, and a search opening it fell back to a newest
+   * version with no full-text index yet. The store prunes in a call of its own, and the
+   * margin covers the rest; versions written within it before the first kept one stay too.
+   */
+  marginMs: number;
 }
 
 /** Searches take seconds; a few minutes covers a slow one on a loaded machine with room to spare. */
-export const DEFAULT_RETENTION: RetentionPolicy = { graceMs: 5 * 60_000, maxVersions: 24 };
+export const DEFAULT_RETENTION: RetentionPolicy = { graceMs: 5 * 60_000, maxVersions: 24, marginMs: 1_000 };
 
 export interface TableVersion {
   version: number;
   timestamp: Date;
 }
 
+
+/** A `cleanupOlderThan` that deletes no version (left out, LanceDB prunes those over 7 days old). */
+export const PRUNE_NOTHING = new Date(0);
+
 /**
- * The `cleanupOlderThan` date that deletes exactly the versions the policy lets go:
- * LanceDB deletes the versions written before it and never the newest. Dates are
- * whole milliseconds while versions are stamped finer, so a cut inside one
- * millisecond keeps both sides: it errs toward keeping.
+ * The `cleanupOlderThan` date that deletes the versions the policy lets go: LanceDB
+ * deletes the versions written before it and never the newest. It lies the policy's
+ * margin before the first version kept: it errs toward keeping.
  */
 export function cleanupCutoff(versions: readonly TableVersion[], now: Date, policy: RetentionPolicy, committed?: number): Date {
   const sorted = [...versions].sort((a, b) => a.version - b.version);
@@ -52,5 +64,5 @@ export function cleanupCutoff(versions: readonly TableVersion[], now: Date, poli
   // gone and fall back to the newest, which mid-commit has no full-text index yet.
   const named = committed === undefined ? -1 : sorted.findIndex((v) => v.version === committed);
   if (named >= 0) keepFrom = Math.min(keepFrom, named);
-  return new Date((sorted[keepFrom] as TableVersion).timestamp.getTime());
+  return new Date((sorted[keepFrom] as TableVersion).timestamp.getTime() - policy.marginMs);
 }

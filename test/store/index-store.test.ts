@@ -25,7 +25,7 @@ function rows(fileId: string, path: string, count: number, isHead = true, dims =
 
 describe('IndexStore', () => {
   it('adds, lists and removes file versions, keeping few table versions once no search can need them', async () => {
-    const store = await IndexStore.openForWrite(dir, identity, warn, { retention: { graceMs: 0, maxVersions: 0 } });
+    const store = await IndexStore.openForWrite(dir, identity, warn, { retention: { graceMs: 0, maxVersions: 0, marginMs: 0 } });
     for (let f = 0; f < 50; f++) await store.add(rows(`f${f}`, `src/file ${f}.ts`, 3));
     await store.commit({ ...identity, indexed_commit: 'abc' });
     const files = await store.storedFiles();
@@ -52,7 +52,7 @@ describe('IndexStore', () => {
   });
 
   it('keeps the versions a search may still be reading: recent ones, up to a count', async () => {
-    const store = await IndexStore.openForWrite(dir, identity, warn, { retention: { graceMs: 60_000, maxVersions: 6 } });
+    const store = await IndexStore.openForWrite(dir, identity, warn, { retention: { graceMs: 60_000, maxVersions: 6, marginMs: 0 } });
     for (let run = 0; run < 6; run++) {
       await store.add(rows(`r${run}`, `r${run}.ts`, 1));
       await store.commit({ ...identity, indexed_commit: `c${run}` });
