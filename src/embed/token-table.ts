@@ -23,11 +23,11 @@ export interface TokenTable {
   readonly dims: number;
   /**
    * Row-major `tokens x dims`, decoded whole on first access. An embedder reads only the rows of
-   * its text's tokens (`withRow`), so a search decodes a few dozen of the 8,000.
+   * its text's tokens (`row`), so a search decodes a few dozen of the 8,000.
    */
   readonly rows: Float32Array;
-  /** The buffer `rows` is, with at least row `id` decoded (the others may still be zeros). */
-  withRow(id: number): Float32Array;
+  /** Row `id` alone (`dims` values), decoded on first use. */
+  row(id: number): Float32Array;
   /** The rows as stored: row-major binary16 bit patterns, every one finite (checked when read). */
   readonly halves: Uint16Array;
   /** SIF weight a / (a + p(token)) per token; 0 for the reserved ids. */
@@ -113,46 +113,42 @@ export function decodeTokenTable(compressed: Uint8Array, expected: { tokens: num
     get rows() {
       return rows.all();
     },
-    withRow: (id) => rows.withRow(id),
+    row: (id) => rows.row(id),
     weights,
     vocab,
   };
 }
 
 /**
- * Rows decoded from binary16 when first read, into one buffer, with the same conversion as
- * decoding them all at once (fromF16), so the same bits. Decoding all 4 million values was most
- * of the table's load time, and a query uses a few dozen rows.
+ * Rows decoded from binary16 when first read, each on its own, with the same conversion as
+ * decoding them all at once (fromF16), so the same bits. Decoding all 4 million values (into
+ * 16 MB) was most of the table's load time, and a query uses a few dozen rows.
  */
 class LazyRows {
-  private readonly buffer: Float32Array;
-  private readonly decoded: Uint8Array;
-  private complete = false;
+  private readonly decoded: (Float32Array | undefined)[];
+  private whole: Float32Array | undefined;
 
   constructor(
     private readonly halves: Uint16Array,
     tokens: number,
     private readonly dims: number,
   ) {
-    this.buffer = new Float32Array(tokens * dims);
-    this.decoded = new Uint8Array(tokens);
+    this.decoded = new Array<Float32Array | undefined>(tokens).fill(undefined);
   }
 
-  withRow(id: number): Float32Array {
-    if (!this.complete && this.decoded[id] === 0) {
+  row(id: number): Float32Array {
+    let row = this.decoded[id];
+    if (row === undefined) {
       const start = id * this.dims;
-      this.buffer.set(fromF16(this.halves.subarray(start, start + this.dims)), start);
-      this.decoded[id] = 1;
+      row = this.whole?.subarray(start, start + this.dims) ?? fromF16(this.halves.subarray(start, start + this.dims));
+      this.decoded[id] = row;
     }
-    return this.buffer;
+    return row;
   }
 
   all(): Float32Array {
-    if (!this.complete) {
-      this.buffer.set(fromF16(this.halves));
-      this.complete = true;
-    }
-    return this.buffer;
+    this.whole ??= fromF16(this.halves);
+    return this.whole;
   }
 }
 
