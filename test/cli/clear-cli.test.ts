@@ -2,7 +2,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatBytes } from '../../src/format/units.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliInProcess } from '../helpers/cli.js';
 import { makeRepo, makeTempDir } from '../helpers/git-repo.js';
 import type { TestRepo } from '../helpers/git-repo.js';
 import { track } from '../helpers/cleanup.js';
@@ -28,7 +28,7 @@ async function indexed(): Promise<{ repo: TestRepo; gitctx: string }> {
   const repo = track(
     makeRepo({ files: { 'a.ts': 'export const a = 1;\n', 'b.py': 'def b():\n    return 2\n', '.gitctx/config.yml': CONFIG } }),
   );
-  const result = await runCli(['index', '-q'], { cwd: repo.dir });
+  const result = await runCliInProcess(['index', '-q'], { cwd: repo.dir });
   expect(result.code, result.stderr).toBe(0);
   return { repo, gitctx: join(repo.dir, '.gitctx') };
 }
@@ -38,7 +38,7 @@ describe('gitctx clear', () => {
     const { repo, gitctx } = await indexed();
     const before = usage(gitctx);
     for (const args of [['clear'], ['clear', '--cache'], ['clear', '--all']]) {
-      const result = await runCli(args, { cwd: repo.dir });
+      const result = await runCliInProcess(args, { cwd: repo.dir });
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr).toMatch(/^gitctx: clear would remove \.gitctx\/.* \(\d+ files, .*\).*; pass -y to confirm\n$/);
       expect(result.stdout).toBe('');
@@ -57,11 +57,11 @@ describe('gitctx clear', () => {
     expect(usage(join(gitctx, 'embeddings'))).toEqual(cacheBefore);
     expect(existsSync(join(gitctx, 'index.lock'))).toBe(false);
     // Rebuilt from the cache, for free.
-    const again = await runCli(['index', '--json'], { cwd: repo.dir });
+    const again = await runCliInProcess(['index', '--json'], { cwd: repo.dir });
     expect(JSON.parse(again.stdout)).toMatchObject({ embedded_chunks: 0 });
 
-    expect((await runCli(['clear', '--db', '-y'], { cwd: repo.dir })).stdout).toMatch(/^removed \.gitctx\/db: /);
-    const nothing = await runCli(['clear', '-y'], { cwd: repo.dir });
+    expect((await runCliInProcess(['clear', '--db', '-y'], { cwd: repo.dir })).stdout).toMatch(/^removed \.gitctx\/db: /);
+    const nothing = await runCliInProcess(['clear', '-y'], { cwd: repo.dir });
     expect(nothing.code).toBe(0);
     expect(nothing.stdout).toBe('nothing to remove: .gitctx/db does not exist\n');
   });
@@ -69,7 +69,7 @@ describe('gitctx clear', () => {
   it('--cache removes the embedding cache only, and says how to get committed files back', async () => {
     const { repo, gitctx } = await indexed();
     const cache = usage(join(gitctx, 'embeddings'));
-    const result = await runCli(['clear', '--cache', '-y'], { cwd: repo.dir });
+    const result = await runCliInProcess(['clear', '--cache', '-y'], { cwd: repo.dir });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe(`removed .gitctx/embeddings: ${cache.files} files, ${formatBytes(cache.bytes)} (${cache.bytes} bytes)\n`);
     expect(result.stderr).toMatch(/git checkout -- \.gitctx\/embeddings/);
@@ -83,7 +83,7 @@ describe('gitctx clear', () => {
     const db = usage(join(gitctx, 'db'));
     const cache = usage(join(gitctx, 'embeddings'));
     const total = db.bytes + cache.bytes + 'half-written'.length;
-    const result = await runCli(['clear', '--all', '-y'], { cwd: repo.dir });
+    const result = await runCliInProcess(['clear', '--all', '-y'], { cwd: repo.dir });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.split('\n')).toEqual([
       `removed .gitctx/db: ${db.files} files, ${formatBytes(db.bytes)} (${db.bytes} bytes)`,
@@ -108,7 +108,7 @@ describe('gitctx clear', () => {
     renameSync(cacheDir, join(outside, 'real-embeddings'));
     symlinkSync(join(outside, 'real-embeddings'), cacheDir);
 
-    const result = await runCli(['clear', '--all', '-y'], { cwd: repo.dir });
+    const result = await runCliInProcess(['clear', '--all', '-y'], { cwd: repo.dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^gitctx: \.gitctx\/db\/linked-dir is a symbolic link .*: remove it \(rm \.gitctx\/db\/linked-dir\) and run again\n$/);
     expect(existsSync(join(gitctx, 'db', 'meta.json'))).toBe(true);
@@ -122,7 +122,7 @@ describe('gitctx clear', () => {
     mkdirSync(join(outside, 'db'));
     writeFileSync(join(outside, 'db', 'precious'), 'x');
     symlinkSync(outside, join(repo.dir, '.gitctx'));
-    const result = await runCli(['clear', '-y'], { cwd: repo.dir });
+    const result = await runCliInProcess(['clear', '-y'], { cwd: repo.dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/\.gitctx is a symbolic link \(to .*\); gitctx never reads or writes through one/);
     expect(existsSync(join(outside, 'db', 'precious'))).toBe(true);

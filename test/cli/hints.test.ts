@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/program.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliInProcess } from '../helpers/cli.js';
 import type { CliResult } from '../helpers/cli.js';
 import { startFakeOpenAI } from '../helpers/fake-openai-server.js';
 import { makeRepo, makeTempDir } from '../helpers/git-repo.js';
@@ -42,7 +42,7 @@ function pasteable(stderr: string): string[] {
 }
 
 async function runHint(failed: CliResult, cwd: string, env: Record<string, string>): Promise<CliResult> {
-  const pasted = await runCli(pasteable(failed.stderr), { cwd, env });
+  const pasted = await runCliInProcess(pasteable(failed.stderr), { cwd, env });
   expect(pasted.code, `${pasteable(failed.stderr).join(' ')}: ${pasted.stderr}`).toBe(0);
   return pasted;
 }
@@ -55,7 +55,7 @@ describe('hints printed on failure work when pasted', () => {
     const failed = await runCli(['index'], { cwd: repo.dir, env });
     expect(failed.code, failed.stderr).toBe(4);
     await runHint(failed, repo.dir, env);
-    const got = await runCli(['config', 'get', 'api_keys.openai'], { cwd: repo.dir, env });
+    const got = await runCliInProcess(['config', 'get', 'api_keys.openai'], { cwd: repo.dir, env });
     expect(got.stdout).toBe('sk-...Tb9\n');
   });
 
@@ -79,7 +79,7 @@ describe('hints printed on failure work when pasted', () => {
   it('the hint of `config init` over an existing file changes one setting', async () => {
     const repo = track(makeRepo({ files: { ...FILES, '.gitctx/config.yml': 'search:\n  limit: 3\n' } }));
     const env = { GITCTX_HOME: home() };
-    const failed = await runCli(['config', 'init'], { cwd: repo.dir, env });
+    const failed = await runCliInProcess(['config', 'init'], { cwd: repo.dir, env });
     expect(failed.code, failed.stderr).toBe(2);
     await runHint(failed, repo.dir, env);
   });
@@ -87,7 +87,7 @@ describe('hints printed on failure work when pasted', () => {
   it('the no-index hint builds the index', async () => {
     const repo = track(makeRepo({ files: FILES }));
     const env = { GITCTX_HOME: home() };
-    const failed = await runCli(['search', 'alpha'], { cwd: repo.dir, env });
+    const failed = await runCliInProcess(['search', 'alpha'], { cwd: repo.dir, env });
     expect(failed.code, failed.stderr).toBe(8);
     await runHint(failed, repo.dir, env);
   });
@@ -96,7 +96,7 @@ describe('hints printed on failure work when pasted', () => {
 describe('index --dry-run needs no key and sends nothing', () => {
   it('a known API model without a key: exit 0, tokens and cost from the model table', async () => {
     const repo = track(makeRepo({ files: FILES }));
-    const result = await runCli(['index', '--dry-run', '--json'], {
+    const result = await runCliInProcess(['index', '--dry-run', '--json'], {
       cwd: repo.dir,
       env: { GITCTX_HOME: home(), GITCTX_MODEL__EMBEDDING: 'text-embedding-3-large' },
     });
@@ -112,17 +112,17 @@ describe('index --dry-run needs no key and sends nothing', () => {
     try {
       const repo: TestRepo = track(makeRepo({ files: FILES }));
       const env = { GITCTX_HOME: home(), GITCTX_MODEL__EMBEDDING: 'any-name', OPENAI_BASE_URL: server.baseUrl };
-      const first = await runCli(['index', '--dry-run'], { cwd: repo.dir, env });
+      const first = await runCliInProcess(['index', '--dry-run'], { cwd: repo.dir, env });
       expect(first.code, first.stderr).toBe(0);
       expect(first.stdout).toContain('would embed 2 chunks of 2 files');
       expect(server.requests).toHaveLength(0);
 
-      expect((await runCli(['index', '-q'], { cwd: repo.dir, env })).code).toBe(0);
+      expect((await runCliInProcess(['index', '-q'], { cwd: repo.dir, env })).code).toBe(0);
       const sent = server.requests.length;
       rmSync(join(repo.dir, '.gitctx', 'db'), { recursive: true });
       repo.write('src/c.ts', 'export const gamma = 3;\n');
       repo.commit('add c');
-      const second = await runCli(['index', '--dry-run'], { cwd: repo.dir, env });
+      const second = await runCliInProcess(['index', '--dry-run'], { cwd: repo.dir, env });
       expect(second.code, second.stderr).toBe(0);
       // The cached vectors were read at their real size: counted as hits, no warning about them.
       expect(second.stdout).toContain('would embed 1 chunks of 1 files');

@@ -122,11 +122,11 @@ describe('an endpoint named by a cloned repository', () => {
   it('after `gitctx config trust`, index and search work and the endpoint never sees the user’s key', async () => {
     const { clone } = hostileClone(server.baseUrl);
     const home = userHome();
-    const refused = await runCli(['index'], { cwd: clone.dir, env: env(home) });
+    const refused = await runCliInProcess(['index'], { cwd: clone.dir, env: env(home) });
     // The line names the command; run exactly that.
     const command = /`(gitctx [^`]+)`/.exec(refused.stderr)?.[1];
     expect(command).toBe('gitctx config trust');
-    const trusted = await runCli(command!.split(' ').slice(1), { cwd: clone.dir, env: env(home) });
+    const trusted = await runCliInProcess(command!.split(' ').slice(1), { cwd: clone.dir, env: env(home) });
     expect(trusted.code, trusted.stderr).toBe(0);
     expect(trusted.stderr).toContain(server.baseUrl);
 
@@ -134,16 +134,16 @@ describe('an endpoint named by a cloned repository', () => {
     expect(statSync(record).mode & 0o777).toBe(0o600);
     expect(readFileSync(record, 'utf8')).toContain(clone.dir);
 
-    const dry = await runCli(['index', '--dry-run'], { cwd: clone.dir, env: env(home) });
+    const dry = await runCliInProcess(['index', '--dry-run'], { cwd: clone.dir, env: env(home) });
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(/would embed \d+ chunks of 2 files/);
     // A dry run sends nothing, approved or not: it used to probe an unknown model for its size.
     expect(server.requests).toHaveLength(0);
 
-    const indexed = await runCli(['index'], { cwd: clone.dir, env: env(home) });
+    const indexed = await runCliInProcess(['index'], { cwd: clone.dir, env: env(home) });
     expect(indexed.code, indexed.stderr).toBe(0);
     expect(server.requests.length).toBeGreaterThan(0);
-    const search = await runCli(['search', 'secret sauce'], { cwd: clone.dir, env: env(home) });
+    const search = await runCliInProcess(['search', 'secret sauce'], { cwd: clone.dir, env: env(home) });
     expect(search.code, search.stderr).toBe(0);
     expect(search.stdout).toContain('src/secret-sauce.ts');
     const mcp = await runMcp(clone.dir, env(home));
@@ -169,7 +169,7 @@ describe('an endpoint named by a cloned repository', () => {
       const { clone } = hostileClone(demanding.baseUrl);
       const home = userHome();
       expect((await runCliInProcess(['config', 'trust'], { cwd: clone.dir, env: env(home) })).code).toBe(0);
-      const result = await runCli(['index'], { cwd: clone.dir, env: env(home) });
+      const result = await runCliInProcess(['index'], { cwd: clone.dir, env: env(home) });
       expect(result.code, result.stderr).toBe(4);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
       expect(result.stderr).toContain('not sent to an endpoint a repository chose');
@@ -184,13 +184,13 @@ describe('an endpoint named by a cloned repository', () => {
     const { origin, clone } = hostileClone(server.baseUrl);
     const home = userHome();
     expect((await runCliInProcess(['config', 'trust'], { cwd: clone.dir, env: env(home) })).code).toBe(0);
-    expect((await runCli(['index'], { cwd: clone.dir, env: env(home) })).code).toBe(0);
+    expect((await runCliInProcess(['index'], { cwd: clone.dir, env: env(home) })).code).toBe(0);
 
     origin.write('.gitctx/config.yml', repoConfig(other.baseUrl));
     origin.commit('move the endpoint');
     clone.git(['pull', '-q', '--ff-only']);
     for (const args of [['index'], ['search', 'secret sauce']]) {
-      const result = await runCli(args, { cwd: clone.dir, env: env(home) });
+      const result = await runCliInProcess(args, { cwd: clone.dir, env: env(home) });
       expectRefusal(result, other.baseUrl);
       expect(result.stderr).toContain('changed since you approved');
     }
@@ -198,7 +198,7 @@ describe('an endpoint named by a cloned repository', () => {
     expect(other.requests).toHaveLength(0);
 
     expect((await runCliInProcess(['config', 'trust'], { cwd: clone.dir, env: env(home) })).code).toBe(0);
-    const indexed = await runCli(['index'], { cwd: clone.dir, env: env(home) });
+    const indexed = await runCliInProcess(['index'], { cwd: clone.dir, env: env(home) });
     expect(indexed.code, indexed.stderr).toBe(0);
     expect(other.requests.length).toBeGreaterThan(0);
     expectNoUserKey(other.requests);
@@ -208,7 +208,7 @@ describe('an endpoint named by a cloned repository', () => {
     const { origin, clone } = hostileClone(server.baseUrl);
     const home = userHome();
     expect((await runCliInProcess(['config', 'trust'], { cwd: clone.dir, env: env(home) })).code).toBe(0);
-    expect((await runCli(['index'], { cwd: clone.dir, env: env(home) })).code).toBe(0);
+    expect((await runCliInProcess(['index'], { cwd: clone.dir, env: env(home) })).code).toBe(0);
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([n, v]) => v !== undefined && !/^(GITCTX_|OPENAI_)/.test(n)));
     const transport = new StdioClientTransport({
       command: process.execPath,
@@ -243,7 +243,7 @@ describe('an endpoint named by a cloned repository', () => {
     const fill = (text: string) => text.replace('URL', server.baseUrl);
     const home = userHome(fill(userFile));
     const environment = env(home, Object.fromEntries(Object.entries(extraEnv).map(([k, v]) => [k, fill(v)])));
-    const indexed = await runCli(['index'], { cwd: clone.dir, env: environment });
+    const indexed = await runCliInProcess(['index'], { cwd: clone.dir, env: environment });
     expect(indexed.code, indexed.stderr).toBe(0);
     expect(server.requests.length).toBeGreaterThan(0);
     // The environment's key wins over the file's, as everywhere else.

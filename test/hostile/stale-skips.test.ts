@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli.js';
 import { cloneRepo, makeRepo } from '../helpers/git-repo.js';
 import type { TestRepo } from '../helpers/git-repo.js';
 import { track } from '../helpers/cleanup.js';
@@ -42,7 +42,7 @@ function cloned(files: Record<string, string>): TestRepo {
 }
 
 async function index(repo: TestRepo): Promise<Summary> {
-  const result = await runCli(['index', '--json'], { cwd: repo.dir });
+  const result = await runCliInProcess(['index', '--json'], { cwd: repo.dir });
   expect(result.code, result.stderr).toBe(0);
   const summary = JSON.parse(result.stdout) as Summary;
   // gitctx's own files (cache files committed along the way) are not what these tests are about.
@@ -53,7 +53,7 @@ async function index(repo: TestRepo): Promise<Summary> {
 const brief = ({ files, skipped }: Summary) => ({ files, skipped });
 
 async function indexedPaths(repo: TestRepo, query: string): Promise<string[]> {
-  const result = await runCli(['search', query, '--format', 'json', '-n', '100'], { cwd: repo.dir });
+  const result = await runCliInProcess(['search', query, '--format', 'json', '-n', '100'], { cwd: repo.dir });
   expect(result.code, result.stderr).toBe(0);
   return [...new Set((JSON.parse(result.stdout) as { results: { path: string }[] }).results.map((r) => r.path))].sort();
 }

@@ -4,7 +4,7 @@ import * as lancedb from '@lancedb/lancedb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zstdDecompress } from '../../src/cache/zstd.js';
 import { decodeSafetensors } from '../../src/cache/index.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliInProcess } from '../helpers/cli.js';
 import { refusedUrl, startFakeOpenAI } from '../helpers/fake-openai-server.js';
 import type { FakeOpenAI } from '../helpers/fake-openai-server.js';
 import { cloneRepo, makeRepo, makeTempDir } from '../helpers/git-repo.js';
@@ -82,10 +82,10 @@ describe('gitctx index with the local provider', () => {
     expect(readFileSync(join(repo.dir, '.gitctx', '.gitignore'), 'utf8')).toMatch(/^db\/$/m);
     expect(repo.git(['status', '--porcelain', '--untracked-files=all'])).not.toMatch(/\.gitctx\/db/);
 
-    const second = await runCli(['index', '--json'], { cwd: repo.dir });
+    const second = await runCliInProcess(['index', '--json'], { cwd: repo.dir });
     expect(JSON.parse(second.stdout)).toMatchObject({ files: 3, chunks: summary.chunks, embedded_chunks: 0, cache_hits: 0 });
 
-    const status = await runCli(['status', '--json'], { cwd: repo.dir });
+    const status = await runCliInProcess(['status', '--json'], { cwd: repo.dir });
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({
       indexed_commit: repo.head(),
@@ -97,8 +97,8 @@ describe('gitctx index with the local provider', () => {
     });
     repo.write('new.ts', 'export const x = 1;\n');
     repo.commit('add new');
-    expect(JSON.parse((await runCli(['status', '--json'], { cwd: repo.dir })).stdout).stale).toBe(true);
-    const human = await runCli(['status'], { cwd: repo.dir });
+    expect(JSON.parse((await runCliInProcess(['status', '--json'], { cwd: repo.dir })).stdout).stale).toBe(true);
+    const human = await runCliInProcess(['status'], { cwd: repo.dir });
     expect(human.stdout).toMatch(/stale: HEAD is/);
   });
 
@@ -106,7 +106,7 @@ describe('gitctx index with the local provider', () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 6; i++) files[`src/m${i}.ts`] = sourceFile(i, 12);
     const repo = track(makeRepo({ files }));
-    const first = JSON.parse((await runCli(['index', '--json'], { cwd: repo.dir })).stdout);
+    const first = JSON.parse((await runCliInProcess(['index', '--json'], { cwd: repo.dir })).stdout);
     expect(first.files).toBe(6);
 
     const edited = sourceFile(0, 12).replace("return 'empty 0 5';", "return 'nothing here 0 5';");
@@ -114,7 +114,7 @@ describe('gitctx index with the local provider', () => {
     repo.rm('src/m1.ts');
     repo.git(['mv', 'src/m2.ts', 'src/renamed.ts']);
     repo.commit('edit, delete, rename');
-    const second = JSON.parse((await runCli(['index', '--json'], { cwd: repo.dir })).stdout);
+    const second = JSON.parse((await runCliInProcess(['index', '--json'], { cwd: repo.dir })).stdout);
     expect(second.files).toBe(5);
     // Only the edited function's chunk is embedded: the rest of the edited file and the
     // renamed file reuse cached vectors, and untouched files are not even read.
@@ -133,12 +133,12 @@ describe('gitctx index with the local provider', () => {
 
   it('rebuilds a deleted or corrupt database from the cache with the same rows and vectors', async () => {
     const repo = track(makeRepo({ files: { 'a.ts': sourceFile(1), 'b.ts': sourceFile(2), 'docs/guide.md': '# Guide\n\nHow to use it.\n' } }));
-    await runCli(['index'], { cwd: repo.dir });
+    await runCliInProcess(['index'], { cwd: repo.dir });
     const before = (await tableRows(repo)).sort((a, b) => key(a).localeCompare(key(b)));
     const cacheBytes = cacheFiles(repo).map((f) => readFileSync(f));
 
     rmSync(join(repo.dir, '.gitctx', 'db'), { recursive: true, force: true });
-    const rebuilt = JSON.parse((await runCli(['index', '--json'], { cwd: repo.dir })).stdout);
+    const rebuilt = JSON.parse((await runCliInProcess(['index', '--json'], { cwd: repo.dir })).stdout);
     expect(rebuilt.embedded_chunks).toBe(0);
     expect(rebuilt.cache_hits).toBe(before.length);
     const after = (await tableRows(repo)).sort((a, b) => key(a).localeCompare(key(b)));
@@ -147,7 +147,7 @@ describe('gitctx index with the local provider', () => {
     expect(cacheFiles(repo).map((f) => readFileSync(f))).toEqual(cacheBytes);
 
     rmSync(join(repo.dir, '.gitctx', 'db', 'chunks.lance', '_versions'), { recursive: true, force: true });
-    const repaired = await runCli(['index', '--json'], { cwd: repo.dir });
+    const repaired = await runCliInProcess(['index', '--json'], { cwd: repo.dir });
     expect(repaired.code).toBe(0);
     expect(repaired.stderr).toMatch(/unreadable.*rebuilding it from the cache/);
     expect(JSON.parse(repaired.stdout)).toMatchObject({ embedded_chunks: 0, chunks: before.length });
@@ -191,7 +191,7 @@ describe('gitctx index with the local provider', () => {
     symlinkSync('src/main.ts', join(repo.dir, 'link'));
     repo.commit('add a submodule and a symlink');
 
-    const result = await runCli(['index', '--json', '-v'], { cwd: repo.dir });
+    const result = await runCliInProcess(['index', '--json', '-v'], { cwd: repo.dir });
     expect(result.code).toBe(0);
     const summary = JSON.parse(result.stdout);
     expect(summary.skipped).toEqual({
@@ -212,13 +212,13 @@ describe('gitctx index with the local provider', () => {
     expect(paths).toContain('src/with space/naïve ünïcode.ts');
     expect(paths).toContain('src/main.ts');
     // Remembered content skips cost nothing on the next run, and are still counted.
-    const again = JSON.parse((await runCli(['index', '--json'], { cwd: repo.dir })).stdout);
+    const again = JSON.parse((await runCliInProcess(['index', '--json'], { cwd: repo.dir })).stdout);
     expect(again.skipped).toEqual(summary.skipped);
   });
 
   it('works in a SHA-256 repository and in a shallow clone', async () => {
     const sha256 = track(makeRepo({ objectFormat: 'sha256', files: { 'a.ts': sourceFile(1) } }));
-    const r1 = await runCli(['index', '--json'], { cwd: sha256.dir });
+    const r1 = await runCliInProcess(['index', '--json'], { cwd: sha256.dir });
     expect(r1.code).toBe(0);
     expect(JSON.parse(r1.stdout).files).toBe(1);
     expect(cacheFiles(sha256)[0]).toMatch(/[0-9a-f]{64}\.safetensors\.zst$/);
@@ -227,7 +227,7 @@ describe('gitctx index with the local provider', () => {
     origin.write('b.ts', sourceFile(2));
     origin.commit('second');
     const shallow = track(cloneRepo(origin, { depth: 1 }));
-    const r2 = await runCli(['index', '--json'], { cwd: shallow.dir });
+    const r2 = await runCliInProcess(['index', '--json'], { cwd: shallow.dir });
     expect(r2.code).toBe(0);
     expect(JSON.parse(r2.stdout).files).toBe(2);
   });
@@ -235,13 +235,13 @@ describe('gitctx index with the local provider', () => {
   it('indexes uncommitted files with --worktree, and --dry-run writes nothing', async () => {
     const repo = track(makeRepo({ files: { 'a.ts': sourceFile(1) } }));
     repo.write('draft.ts', 'export function draftFeature() { return 42; }\n');
-    const dry = await runCli(['index', '--dry-run', '--worktree'], { cwd: repo.dir });
+    const dry = await runCliInProcess(['index', '--dry-run', '--worktree'], { cwd: repo.dir });
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/^draft\.ts\t1 chunks/m);
     expect(dry.stdout).toMatch(/would embed \d+ chunks of 2 files/);
     expect(existsSync(join(repo.dir, '.gitctx'))).toBe(false);
 
-    const real = JSON.parse((await runCli(['index', '--json', '--worktree'], { cwd: repo.dir })).stdout);
+    const real = JSON.parse((await runCliInProcess(['index', '--json', '--worktree'], { cwd: repo.dir })).stdout);
     expect(real.files).toBe(2);
     const draft = (await tableRows(repo)).filter((r) => r.path === 'draft.ts');
     expect(draft).toHaveLength(1);
@@ -255,7 +255,7 @@ describe('gitctx index with the local provider', () => {
     const refused = await runCli(['index', '--history'], { cwd: repo.dir });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/--history would embed \d+ chunks.*pass -y to confirm/);
-    const done = JSON.parse((await runCli(['index', '--history', '-y', '--json'], { cwd: repo.dir })).stdout);
+    const done = JSON.parse((await runCliInProcess(['index', '--history', '-y', '--json'], { cwd: repo.dir })).stdout);
     expect(done.files).toBe(2);
     const rows = await tableRows(repo);
     expect(new Set(rows.map((r) => r.blob_sha)).size).toBe(2);
@@ -275,27 +275,27 @@ describe('gitctx index errors', () => {
       temp.cleanup();
     }
     const repo = track(makeRepo({ files: { 'a.ts': 'a\n' } }));
-    const badSetting = await runCli(['index'], { cwd: repo.dir, env: { GITCTX_CACHE__ENCODING: 'f8' } });
+    const badSetting = await runCliInProcess(['index'], { cwd: repo.dir, env: { GITCTX_CACHE__ENCODING: 'f8' } });
     expect(badSetting.code).toBe(2);
     expect(badSetting.stderr).toMatch(/cache\.encoding.*one of f32, f32-shuffle, f16/);
     const badFlag = await runCli(['index', '--frobnicate'], { cwd: repo.dir });
     expect(badFlag.code).toBe(2);
     const empty = track(makeRepo());
-    const noCommits = await runCli(['index'], { cwd: empty.dir });
+    const noCommits = await runCliInProcess(['index'], { cwd: empty.dir });
     expect(noCommits.code).toBe(2);
     expect(noCommits.stderr).toMatch(/no commits yet/);
   });
 
   it('exit 4 for a missing or rejected key, exit 5 for an unreachable endpoint, and the key is never printed', async () => {
     const repo = track(makeRepo({ files: { 'a.ts': sourceFile(1) } }));
-    const missing = await runCli(['index'], { cwd: repo.dir, env: { GITCTX_MODEL__EMBEDDING: 'text-embedding-3-small' } });
+    const missing = await runCliInProcess(['index'], { cwd: repo.dir, env: { GITCTX_MODEL__EMBEDDING: 'text-embedding-3-small' } });
     expect(missing.code).toBe(4);
     expect(missing.stderr).toMatch(/OPENAI_API_KEY/);
 
     const server = await startFakeOpenAI({ apiKey: 'sk-right-0123456789', echoKeyInErrors: true });
     try {
       const secret = 'sk-wrong-9876543210';
-      const rejected = await runCli(['index'], {
+      const rejected = await runCliInProcess(['index'], {
         cwd: repo.dir,
         env: { GITCTX_MODEL__EMBEDDING: 'text-embedding-3-small', OPENAI_BASE_URL: server.baseUrl, OPENAI_API_KEY: secret },
       });
@@ -304,7 +304,7 @@ describe('gitctx index errors', () => {
     } finally {
       await server.close();
     }
-    const unreachable = await runCli(['index'], {
+    const unreachable = await runCliInProcess(['index'], {
       cwd: repo.dir,
       // Credentials in the URL (a proxy's) are secrets too: never shown.
       env: {
@@ -334,7 +334,7 @@ describe('gitctx index against an OpenAI-compatible server', () => {
     const repo = track(makeRepo({ files }));
     const env = { GITCTX_MODEL__EMBEDDING: 'text-embedding-3-large', OPENAI_BASE_URL: server.baseUrl, OPENAI_API_KEY: 'sk-test-000000000' };
     const before = server.requests.length;
-    const first = await runCli(['index', '--json'], { cwd: repo.dir, env });
+    const first = await runCliInProcess(['index', '--json'], { cwd: repo.dir, env });
     expect(first.stderr).toBe('');
     const summary = JSON.parse(first.stdout);
     expect(summary.files).toBe(100);
@@ -350,10 +350,10 @@ describe('gitctx index against an OpenAI-compatible server', () => {
     expect(ratio).toBeGreaterThan(0.85);
 
     const afterFirst = server.requests.length;
-    const second = JSON.parse((await runCli(['index', '--json'], { cwd: repo.dir, env })).stdout);
+    const second = JSON.parse((await runCliInProcess(['index', '--json'], { cwd: repo.dir, env })).stdout);
     expect(second.embedded_chunks).toBe(0);
     rmSync(join(repo.dir, '.gitctx', 'db'), { recursive: true, force: true });
-    const rebuilt = JSON.parse((await runCli(['index', '--json'], { cwd: repo.dir, env })).stdout);
+    const rebuilt = JSON.parse((await runCliInProcess(['index', '--json'], { cwd: repo.dir, env })).stdout);
     expect(rebuilt).toMatchObject({ files: 100, chunks: summary.chunks, embedded_chunks: 0, tokens: 0 });
     expect(server.requests.length).toBe(afterFirst);
   });
@@ -386,7 +386,7 @@ describe('gitctx index against an OpenAI-compatible server', () => {
     } finally {
       server.setDelay(0);
     }
-    const resumed = JSON.parse((await runCli(['index', '--json'], { cwd: repo.dir, env })).stdout);
+    const resumed = JSON.parse((await runCliInProcess(['index', '--json'], { cwd: repo.dir, env })).stdout);
     expect(resumed.files).toBe(40);
     const rows = await tableRows(repo);
     expect(new Set(rows.map(key)).size).toBe(rows.length);
@@ -396,14 +396,14 @@ describe('gitctx index against an OpenAI-compatible server', () => {
   it('caches query vectors: the same question twice costs one request', async () => {
     const repo = track(makeRepo({ files: { 'src/a.ts': sourceFile(1), 'src/b.ts': sourceFile(2) } }));
     const env = { GITCTX_MODEL__EMBEDDING: 'text-embedding-3-small', OPENAI_BASE_URL: server.baseUrl, OPENAI_API_KEY: 'sk-test-000000000' };
-    expect((await runCli(['index', '-q'], { cwd: repo.dir, env })).code).toBe(0);
+    expect((await runCliInProcess(['index', '-q'], { cwd: repo.dir, env })).code).toBe(0);
     const before = server.requests.length;
-    const first = await runCli(['search', 'reverse the trimmed input', '--format', 'json'], { cwd: repo.dir, env });
-    const second = await runCli(['search', 'reverse the trimmed input', '--format', 'json'], { cwd: repo.dir, env });
+    const first = await runCliInProcess(['search', 'reverse the trimmed input', '--format', 'json'], { cwd: repo.dir, env });
+    const second = await runCliInProcess(['search', 'reverse the trimmed input', '--format', 'json'], { cwd: repo.dir, env });
     expect([first.code, second.code]).toEqual([0, 0]);
     expect(JSON.parse(second.stdout)).toEqual(JSON.parse(first.stdout));
     expect(server.requests.length - before).toBe(1);
-    await runCli(['search', 'another question', '--mode', 'vector'], { cwd: repo.dir, env });
+    await runCliInProcess(['search', 'another question', '--mode', 'vector'], { cwd: repo.dir, env });
     expect(server.requests.length - before).toBe(2);
   });
 

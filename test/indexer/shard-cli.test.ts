@@ -1,7 +1,7 @@
 import { cpSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliInProcess } from '../helpers/cli.js';
 import { startFakeOpenAI } from '../helpers/fake-openai-server.js';
 import type { FakeOpenAI } from '../helpers/fake-openai-server.js';
 import { cloneRepo, makeRepo } from '../helpers/git-repo.js';
@@ -53,7 +53,7 @@ function projectFiles(): Record<string, string | Uint8Array> {
 }
 
 async function indexJson(repo: TestRepo, args: readonly string[], server: FakeOpenAI): Promise<Record<string, unknown>> {
-  const result = await runCli(['index', '--json', ...args], { cwd: repo.dir, env: envFor(server) });
+  const result = await runCliInProcess(['index', '--json', ...args], { cwd: repo.dir, env: envFor(server) });
   expect(result.code, result.stderr).toBe(0);
   expect(result.stderr).toBe('');
   return JSON.parse(result.stdout) as Record<string, unknown>;
@@ -117,7 +117,7 @@ describe('gitctx index --shard K/N across three machines', () => {
     // The merge: a plain union of the three folders (no file exists twice, so none is overwritten).
     const final = track(cloneRepo(origin));
     for (const clone of clones) cpSync(embeddingsDir(clone), embeddingsDir(final), { recursive: true, force: false, errorOnExist: true });
-    const verify = await runCli(['cache', 'verify', '--json'], { cwd: final.dir, env: envFor(merged) });
+    const verify = await runCliInProcess(['cache', 'verify', '--json'], { cwd: final.dir, env: envFor(merged) });
     expect(verify.code, verify.stderr).toBe(0);
     expect(JSON.parse(verify.stdout)).toMatchObject({ files: all.length, ok: all.length, bad: [] });
 
@@ -125,7 +125,7 @@ describe('gitctx index --shard K/N across three machines', () => {
     expect(built).toMatchObject({ files: single.files, chunks: single.chunks, embedded_chunks: 0, tokens: 0, cache_hits: single.embedded_chunks });
     expect(merged.requests).toHaveLength(0);
 
-    const search = await runCli(['search', 'count words for feature 7', '--format', 'json'], { cwd: final.dir, env: envFor(merged) });
+    const search = await runCliInProcess(['search', 'count words for feature 7', '--format', 'json'], { cwd: final.dir, env: envFor(merged) });
     expect(search.code, search.stderr).toBe(0);
     expect(JSON.parse(search.stdout).results.length).toBeGreaterThan(0);
 

@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliInProcess } from '../helpers/cli.js';
 import { expectGolden as expectGoldenFile } from '../helpers/golden.js';
 import { makeRepo } from '../helpers/git-repo.js';
 import type { TestRepo } from '../helpers/git-repo.js';
@@ -68,7 +68,7 @@ beforeAll(async () => {
 
 afterAll(() => repo.cleanup());
 
-const search = (args: string[], input?: string) => runCli(['search', ...args], { cwd: repo.dir, ...(input !== undefined ? { input } : {}) });
+const search = (args: string[], input?: string) => runCliInProcess(['search', ...args], { cwd: repo.dir, ...(input !== undefined ? { input } : {}) });
 
 describe('gitctx search', () => {
   it('answers a question in terse format (golden): each file version once, the HEAD one marked', async () => {

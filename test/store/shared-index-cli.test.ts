@@ -7,7 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliInProcess } from '../helpers/cli.js';
 import { cloneRepo, makeRepo } from '../helpers/git-repo.js';
 import type { TestRepo } from '../helpers/git-repo.js';
 import { track } from '../helpers/cleanup.js';
@@ -54,7 +54,7 @@ const MCP_SEARCH = [
   .map((m) => `${JSON.stringify(m)}\n`)
   .join('');
 
-const cli = (repo: TestRepo, args: string[], env: Record<string, string>) => runCli(args, { cwd: repo.dir, env });
+const cli = (repo: TestRepo, args: string[], env: Record<string, string>) => runCliInProcess(args, { cwd: repo.dir, env });
 const resultsOf = (stdout: string) => (JSON.parse(stdout) as { results: unknown[] }).results;
 
 describe('an index shared through object storage', () => {
@@ -108,7 +108,8 @@ describe('an index shared through object storage', () => {
     const options = Object.fromEntries(env.GITCTX_INDEX__STORAGE_OPTIONS!.split(',').map((item) => item.split('=') as [string, string]));
     const location = { uri: env.GITCTX_INDEX__DB_URI!, storageOptions: { ...options, aws_access_key_id: S3_ACCESS_KEY_ID, aws_secret_access_key: S3_SECRET_ACCESS_KEY }, secrets: [] };
     const other = await acquireRemoteLock(location); // a CI job on another runner, mid-run
-    const refused = await cli(dev, ['index'], env);
+    // Its own process: the lease holder here is this test's process.
+    const refused = await runCli(['index'], { cwd: dev.dir, env });
     expect(refused.code).toBe(9);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     expect(refused.stderr).toContain(`is being written by pid ${process.pid} on `);
