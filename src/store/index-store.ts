@@ -34,13 +34,11 @@ import type { VectorIndexPolicy, VectorIndexRecord } from './vector-index.js';
 const ADD_BATCH_ROWS = 256;
 const ADD_BATCH_BYTES = 1024 * 1024;
 /**
- * Training rows per IVF partition and per quantizer level (LanceDB's `sampleRate`, default 256).
- * The quantizer trains on `sampleRate × 256` sampled vectors and holds them twice while it
- * trains: by default 65,536 rows, every vector of a 20,000-file index (1,024 dims, 4 KB each),
- * which made the index build the peak of the run (1.1 GB there with IVF_HNSW_SQ). At 32 it
- * samples at most 8,192, a fixed 32 MB whatever the table's size: 32 rows for each of a
- * product quantiser's 256 codes and for each k-means partition (recall measured with it in
- * vector-index.ts).
+ * Training rows per IVF partition (LanceDB's `sampleRate`, default 256): k-means trains on
+ * `sampleRate` sampled vectors per partition. With the quantizers used before it also set
+ * their sample (`sampleRate × 256` rows, held twice: at the default every vector of a
+ * 20,000-file index, 1.1 GB there with IVF_HNSW_SQ). Recall is measured with it in
+ * vector-index.ts.
  */
 const VECTOR_INDEX_SAMPLE_RATE = 32;
 /** Query-cache writes between compactions of that table. */
@@ -497,7 +495,7 @@ export class IndexStore implements VectorStore {
     if (action.kind === 'train') {
       await lanceWrite(this.dir, () =>
         this.table.createIndex('vector', {
-          config: lancedb.Index.ivfPq({ distanceType: 'cosine', numPartitions: action.partitions, sampleRate: VECTOR_INDEX_SAMPLE_RATE }),
+          config: lancedb.Index.ivfRq({ distanceType: 'cosine', numPartitions: action.partitions, sampleRate: VECTOR_INDEX_SAMPLE_RATE }),
           replace: true,
         }),
       );

@@ -5,21 +5,22 @@
  *
  * Below a size a flat scan of every vector is fast and exact, and an index would only
  * cost build time and recall; past it the scan grows with the table while an IVF
- * search reads a few partitions. The index is IVF_PQ with cosine distance: k-means
- * partitions pick where to look, product-quantised codes (one byte per 16 dimensions) rank
- * the rows of the probed partitions, and the best few hundred (refineFactorFor) are re-ranked
- * with their full vectors, so the scores searches see are exact cosines and the order of the
- * top is exact too.
+ * search reads a few partitions. The index is IVF_RQ with cosine distance: k-means
+ * partitions pick where to look, RaBitQ codes (one bit per dimension, with a correction
+ * factor per row) rank the rows of the probed partitions, and the best few hundred
+ * (refineFactorFor) are re-ranked with their full vectors, so the scores searches see are
+ * exact cosines and the order of the top is exact too.
  *
- * IVF_HNSW_SQ, used before, answered a warm query a little faster but every `gitctx search`
- * is a fresh process that loads the partitions it probes, and an HNSW partition holds a graph
- * plus a byte per dimension. Measured on the same tables, in fresh processes:
- * - 1,000,000 rows × 512 dims: index 37 MB against 650 MB; trained in about 2 minutes on a
- *   quiet machine, where HNSW took about 25 on a loaded one; first query of a process 0.1-1.6 s
- *   against 1.4-10 s; Recall@10 vs exact 1.000 on the bench's queries at 20 probes and 200
- *   re-ranked; steady p50 24 ms against 16 ms measured under load, so HNSW is faster warm.
- * - 100,414 local-v2 chunks (1,024 dims): index 8 MB against 115 MB, first query 85 ms
- *   against 0.9-1.1 s, Recall@10 0.983 against 0.978.
+ * Chosen for what it costs to build, which every index run past the threshold pays, against
+ * IVF_PQ (one byte per 16 dimensions) and IVF_HNSW_SQ (a graph plus a byte per dimension)
+ * before it. Measured on the same tables, each build alone:
+ * - 1,000,000 rows × 512 dims: built in 11 s at a 370 MB peak (IVF_PQ about 2 minutes and
+ *   649 MB, IVF_HNSW_SQ about 25 minutes); index 78 MB (37, 650); query p50 12 ms against 24
+ *   (HNSW 16 warm, but 1.4-10 s for the first query of a process); Recall@10 vs exact 1.000,
+ *   0.980 with a 1-in-10 filter (IVF_PQ 1.000, 0.983).
+ * - 82,949 local-v2 chunks (1,024 dims, a 20,000-file repository): built in 2.2 s at 385 MB
+ *   against 76 s and 942 MB for IVF_PQ, which had made it the peak of a cold index run
+ *   (1.37 GB); Recall@10 1.000 against 0.993 on questions and perturbed rows.
  */
 
 /**
@@ -43,13 +44,13 @@ export const RETRAIN_GROWTH = 2;
 /**
  * Partitions probed per query, exactly: set as both LanceDB's minimum and maximum, because with
  * a higher maximum LanceDB 0.37 searched every partition, whatever the first ones held (measured
- * at 1M rows: all 122 partitions, 107 ms a query against 24 ms for 20). 20 of 122 with IVF_PQ:
- * Recall@10 vs exact 1.000 on the bench's queries and 0.960 on perturbed table rows, p50 24 ms
- * on a quiet machine; 40 gave 0.985 on the rows, at 39 ms in the bench. A filtered search
- * that comes back short through the index is answered by an exact scan instead
- * (IndexStore.vectorSearch), so a narrow filter still finds every row it passes.
+ * at 1M rows: all 122 partitions, 107 ms a query against 24 ms for 20 with IVF_PQ). With IVF_RQ
+ * at 1M rows (122 partitions) 20 probes found 0.947 of the exact top 10 whatever the re-ranking,
+ * 40 found 1.000 at a p50 of 11-13 ms. A filtered search that comes back short through the
+ * index is answered by an exact scan instead (IndexStore.vectorSearch), so a narrow filter
+ * still finds every row it passes.
  */
-export const NPROBES = 20;
+export const NPROBES = 40;
 
 /**
  * Rows per partition: a query reads the codes of every row in the partitions it probes, so
@@ -58,11 +59,11 @@ export const NPROBES = 20;
 export const ROWS_PER_PARTITION = 8192;
 
 /**
- * Candidates re-ranked with full vectors, at least (see module comment). Product-quantised
- * codes only roughly order the rows: at 100k rows a top 10 re-ranked from 50 candidates
+ * Candidates re-ranked with full vectors, at least (see module comment). Quantised codes only
+ * roughly order the rows: with IVF_PQ at 100k rows a top 10 re-ranked from 50 candidates
  * found 0.89 of the exact top 10, from 100 0.96, from 200 0.98. A large limit re-ranks twice
  * its own rows (the hybrid path's pool of 500: 1,000), since re-ranking only itself kept 0.63
- * of the exact 500.
+ * of the exact 500. IVF_RQ's codes rank well enough that 200 and 1,000 gave the same top 10.
  */
 export const REFINE_MIN_CANDIDATES = 200;
 
@@ -71,7 +72,7 @@ export function refineFactorFor(limit: number): number {
   return Math.max(2, Math.ceil(REFINE_MIN_CANDIDATES / limit));
 }
 
-export const VECTOR_INDEX_KIND = 'ivf_pq';
+export const VECTOR_INDEX_KIND = 'ivf_rq';
 
 /** What meta.json records about the vector index, so the next run knows when to retrain. */
 export interface VectorIndexRecord {

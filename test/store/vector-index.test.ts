@@ -212,7 +212,7 @@ describe('status', () => {
       vector_index: { kind: VECTOR_INDEX_KIND, partitions: 15, trained_rows: 120_000 },
     };
     expect(statusOutputSchema.parse(report)).toEqual(report);
-    expect(describeStatus(report)).toContain('vector index:   ivf_pq, 15 partitions, trained on 120000 chunks');
+    expect(describeStatus(report)).toContain('vector index:   ivf_rq, 15 partitions, trained on 120000 chunks');
     expect(describeStatus({ ...report, vector_index: null })).not.toContain('vector index');
   });
 });
