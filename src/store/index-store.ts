@@ -423,7 +423,8 @@ export class IndexStore implements VectorStore {
       // writer runs (the index lock), so files no version references are leftovers of a killed run.
       // On shared storage a writer whose lease lapsed could be deleting a successor's new files, so
       // unreferenced files there are left to LanceDB's own age rule.
-      // Compaction, then pruning in a call of its own, whose cut comes out where it was put (see retention.ts).
+      // Compaction, then pruning in a call of its own, so the cut moves only by that call's own
+      // start-up latency, which the retention margin covers (see retention.ts).
       await lanceWrite(this.dir, () => this.table.optimize({ cleanupOlderThan: PRUNE_NOTHING }));
       const committed = (this.previousMeta?.table ?? CHUNKS_TABLE) === this.tableName ? this.previousMeta?.table_version : undefined;
       const cleanupOlderThan = cleanupCutoff(await this.table.listVersions(), new Date(), this.retention, committed);

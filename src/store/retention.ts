@@ -10,8 +10,9 @@
  * A search opening the newest version can only have opened it before its successor
  * was written; one opening the version meta.json names, before the run that
  * replaces it started writing. Either way a version is safe to delete once its
- * successor is older than the grace period; the version meta.json names is never
- * deleted until a later run has named another. The count bound keeps the directory from growing without limit
+ * successor is older than the grace period; the version meta.json names is kept until a
+ * later run has named another (as long as LanceDB's prune call starts within the policy's
+ * margin, see below). The count bound keeps the directory from growing without limit
  * when runs follow each other faster than the grace period (each compaction may
  * rewrite the table), at the price of failing only a search that outlives
  * `maxVersions` newer versions; such a search reopens and retries (see the Searcher).
@@ -41,7 +42,6 @@ export interface TableVersion {
   version: number;
   timestamp: Date;
 }
-
 
 /** A `cleanupOlderThan` that deletes no version (left out, LanceDB prunes those over 7 days old). */
 export const PRUNE_NOTHING = new Date(0);

@@ -2,7 +2,9 @@ import { readdir, mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import * as lancedb from '@lancedb/lancedb';
 import { IndexStore, readIndexMeta } from '../../src/store/index-store.js';
+import { DEFAULT_RETENTION } from '../../src/store/retention.js';
 import type { ChunkRow } from '../../src/store/schema.js';
 import { fileChunkRows } from '../helpers/chunk-rows.js';
 
@@ -38,6 +40,26 @@ describe('IndexStore', () => {
     store.close();
     expect(await readIndexMeta(dir)).toMatchObject({ ...identity, indexed_commit: 'def', schema_version: 1 });
     expect(warnings).toEqual([]);
+  });
+
+  it('keeps the version meta.json names through the next commit, even where the policy lets every old version go', async () => {
+    // LanceDB applies the prune's cut after its own compaction, by its own clock: once it cut
+    // as much later as compaction took and deleted this version (the flaky search-during-index test).
+    const retention = { graceMs: 0, maxVersions: 0, marginMs: DEFAULT_RETENTION.marginMs };
+    for (let run = 0; run < 3; run++) {
+      const store = await IndexStore.openForWrite(dir, identity, warn, { retention });
+      const named = (await readIndexMeta(dir))?.table_version;
+      await store.add(rows(`r${run}`, `r${run}.ts`, 40));
+      await store.commit({ ...identity, indexed_commit: `c${run}` });
+      store.close();
+      if (named === undefined) continue;
+      const db = await lancedb.connect(dir);
+      const table = await db.openTable('chunks');
+      expect((await table.listVersions()).map((v) => v.version)).toContain(named);
+      await table.checkout(named);
+      expect(await table.countRows()).toBe(run * 40);
+      db.close();
+    }
   });
 
   it('reopens an index built the same way without touching it', async () => {

@@ -5,8 +5,8 @@ const NOW = new Date('2025-01-01T12:00:00Z');
 const at = (secondsAgo: number) => new Date(NOW.getTime() - secondsAgo * 1000);
 /** Versions 1..n written the given number of seconds ago. */
 const versions = (...secondsAgo: number[]) => secondsAgo.map((s, i) => ({ version: i + 1, timestamp: at(s) }));
-/** The cut that keeps `version` and what follows it. */
 const MARGIN_MS = 1_000;
+/** The cut that keeps `version` and what follows it. */
 const keeping = (version: { timestamp: Date } | undefined) => new Date((version?.timestamp.getTime() ?? NaN) - MARGIN_MS);
 
 describe('cleanupCutoff', () => {
