@@ -11,7 +11,8 @@
  * (refineFactorFor) are re-ranked with their full vectors, so the scores searches see are
  * exact cosines and the order of the top is exact too.
  *
- * Chosen for what it costs to build, which every index run past the threshold pays, against
+ * Chosen for what it costs to build (a cold run or a rebuild past the threshold pays it, and an
+ * incremental run once the table has doubled since the last training), against
  * IVF_PQ (one byte per 16 dimensions) and IVF_HNSW_SQ (a graph plus a byte per dimension)
  * before it. Measured on the same tables, each build alone:
  * - 1,000,000 rows × 512 dims: built in 11 s at a 370 MB peak (IVF_PQ about 2 minutes and

@@ -19,6 +19,7 @@ describe('planVectorIndex', () => {
     ['twice the rows it was trained on retrains', 2000, true, record, 'train'],
     ['an index of unknown origin is retrained', 1500, true, undefined, 'train'],
     ['an index of another kind (an older gitctx HNSW one) is retrained', 1500, true, { ...record, kind: 'ivf_hnsw_sq' }, 'train'],
+    ['so is the IVF_PQ one that followed it', 1500, true, { ...record, kind: 'ivf_pq' }, 'train'],
     ['just under the threshold keeps the index (no flapping)', 600, true, record, 'update'],
     ['under half the threshold drops it', 499, true, record, 'drop'],
   ] as const)('%s', (_name, rows, hasIndex, rec, kind) => {
@@ -42,7 +43,7 @@ describe('query parameters', () => {
   });
 });
 
-// 64, not fewer: product quantisation codes 16 dimensions a byte, and a real model has hundreds.
+// 64, not fewer: a quantised index needs room in its codes, and a real model has hundreds of dimensions.
 const DIMS = 64;
 const identity = { model: 'test-model', dims: DIMS, chunker: 'test-chunker' };
 const policy = { vectorIndex: { minRows: 400, rowsPerPartition: 50 } };
@@ -66,8 +67,8 @@ function noise(i: number, d: number): number {
 /**
  * A vector near one of eight directions, placed around it by a few latent factors plus a
  * little noise, so the table has clusters and a low intrinsic dimension as embeddings do
- * (uniform noise in every dimension, which no embedding looks like, leaves product
- * quantisation too little margin between a point's neighbours to rank them).
+ * (uniform noise in every dimension, which no embedding looks like, leaves a quantised
+ * index too little margin between a point's neighbours to rank them).
  */
 function vectorOf(i: number): Float32Array {
   const v = new Float32Array(DIMS);
@@ -98,8 +99,8 @@ function rowsFrom(start: number, count: number): ChunkRow[] {
   });
 }
 
-async function writeRun(add: ChunkRow[], remove: string[] = []): Promise<void> {
-  const store = await IndexStore.openForWrite(dir, identity, () => undefined, policy);
+async function writeRun(add: ChunkRow[], remove: string[] = [], options = policy): Promise<void> {
+  const store = await IndexStore.openForWrite(dir, identity, () => undefined, options);
   try {
     await store.removeFiles(remove);
     await store.add(add);
@@ -150,9 +151,9 @@ describe('IndexStore ANN index', () => {
   });
 
   it('answers like an exact scan, with exact cosine scores, and filters before the search', async () => {
-    // More partitions (48) than a query probes (NPROBES), so a narrow filter needs rows beyond them.
-    await writeRun(rowsFrom(0, 2400));
-    expect((await readIndexMeta(dir))?.vector_index?.partitions).toBeGreaterThan(NPROBES);
+    // Over twice the partitions (96) a query probes (NPROBES), so a narrow filter needs rows beyond them.
+    await writeRun(rowsFrom(0, 2400), [], { vectorIndex: { minRows: 400, rowsPerPartition: 25 } });
+    expect((await readIndexMeta(dir))?.vector_index?.partitions).toBeGreaterThan(2 * NPROBES);
     await withReader(async (s) => {
       expect(await s.hasVectorIndex()).toBe(true);
       let hits = 0;
