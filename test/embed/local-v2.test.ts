@@ -96,6 +96,7 @@ describe('token table file', () => {
     const one = t.row(1);
     expect([...one]).toEqual([5.960464477539063e-8, 65504]);
     expect(t.row(1)).toBe(one);
+    expect(one.buffer.byteLength).toBe(2 * 4); // its own values, not a whole table's buffer
     const whole = decodeTokenTable(table({ rows: new Uint16Array([0x3555, 0xc000, 0x0001, 0x7bff, 0x8000, 0x3c00]) }), shape).rows;
     expect([...t.rows]).toEqual([...whole]);
     expect([...t.row(0), ...one, ...t.row(2)]).toEqual([...whole]);

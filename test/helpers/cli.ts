@@ -59,8 +59,11 @@ export function runCli(args: readonly string[], options: CliOptions): Promise<Cl
  * outcomes of a command and keep a few `runCli` runs to prove the binary itself behaves alike.
  *
  * Not for what only a real process shows: signals, exit on a closed pipe, locks told apart by
- * pid, `gitctx mcp`, or a command running beside another. Calls are serialised, because the
- * environment, cwd and standard streams are the process's own.
+ * pid, `gitctx mcp`, a command running beside another, or everything that reaches stderr (only
+ * process.stdout/stderr.write are captured: not what LanceDB's native code writes to the file
+ * descriptor, nor dependencies' console output), so a test that stderr stays empty or never
+ * shows a secret needs runCli. Calls are serialised, because the environment, cwd and standard
+ * streams are the process's own.
  */
 export function runCliInProcess(args: readonly string[], options: CliOptions): Promise<CliResult> {
   const turn = inProcessQueue.then(() => runInProcessNow(args, options));

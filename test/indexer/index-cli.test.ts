@@ -288,14 +288,14 @@ describe('gitctx index errors', () => {
 
   it('exit 4 for a missing or rejected key, exit 5 for an unreachable endpoint, and the key is never printed', async () => {
     const repo = track(makeRepo({ files: { 'a.ts': sourceFile(1) } }));
-    const missing = await runCliInProcess(['index'], { cwd: repo.dir, env: { GITCTX_MODEL__EMBEDDING: 'text-embedding-3-small' } });
+    const missing = await runCli(['index'], { cwd: repo.dir, env: { GITCTX_MODEL__EMBEDDING: 'text-embedding-3-small' } });
     expect(missing.code).toBe(4);
     expect(missing.stderr).toMatch(/OPENAI_API_KEY/);
 
     const server = await startFakeOpenAI({ apiKey: 'sk-right-0123456789', echoKeyInErrors: true });
     try {
       const secret = 'sk-wrong-9876543210';
-      const rejected = await runCliInProcess(['index'], {
+      const rejected = await runCli(['index'], {
         cwd: repo.dir,
         env: { GITCTX_MODEL__EMBEDDING: 'text-embedding-3-small', OPENAI_BASE_URL: server.baseUrl, OPENAI_API_KEY: secret },
       });
@@ -304,7 +304,7 @@ describe('gitctx index errors', () => {
     } finally {
       await server.close();
     }
-    const unreachable = await runCliInProcess(['index'], {
+    const unreachable = await runCli(['index'], {
       cwd: repo.dir,
       // Credentials in the URL (a proxy's) are secrets too: never shown.
       env: {
@@ -334,7 +334,7 @@ describe('gitctx index against an OpenAI-compatible server', () => {
     const repo = track(makeRepo({ files }));
     const env = { GITCTX_MODEL__EMBEDDING: 'text-embedding-3-large', OPENAI_BASE_URL: server.baseUrl, OPENAI_API_KEY: 'sk-test-000000000' };
     const before = server.requests.length;
-    const first = await runCliInProcess(['index', '--json'], { cwd: repo.dir, env });
+    const first = await runCli(['index', '--json'], { cwd: repo.dir, env });
     expect(first.stderr).toBe('');
     const summary = JSON.parse(first.stdout);
     expect(summary.files).toBe(100);

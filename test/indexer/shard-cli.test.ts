@@ -52,8 +52,12 @@ function projectFiles(): Record<string, string | Uint8Array> {
   return files;
 }
 
-async function indexJson(repo: TestRepo, args: readonly string[], server: FakeOpenAI): Promise<Record<string, unknown>> {
-  const result = await runCliInProcess(['index', '--json', ...args], { cwd: repo.dir, env: envFor(server) });
+/**
+ * `gitctx index --json`, in process unless `run` says otherwise: the runs that build the
+ * database go through the real binary, where whatever LanceDB itself writes to stderr shows.
+ */
+async function indexJson(repo: TestRepo, args: readonly string[], server: FakeOpenAI, run = runCliInProcess): Promise<Record<string, unknown>> {
+  const result = await run(['index', '--json', ...args], { cwd: repo.dir, env: envFor(server) });
   expect(result.code, result.stderr).toBe(0);
   expect(result.stderr).toBe('');
   return JSON.parse(result.stdout) as Record<string, unknown>;
@@ -121,7 +125,7 @@ describe('gitctx index --shard K/N across three machines', () => {
     expect(verify.code, verify.stderr).toBe(0);
     expect(JSON.parse(verify.stdout)).toMatchObject({ files: all.length, ok: all.length, bad: [] });
 
-    const built = await indexJson(final, [], merged);
+    const built = await indexJson(final, [], merged, runCli);
     expect(built).toMatchObject({ files: single.files, chunks: single.chunks, embedded_chunks: 0, tokens: 0, cache_hits: single.embedded_chunks });
     expect(merged.requests).toHaveLength(0);
 
@@ -157,7 +161,7 @@ describe('gitctx index --shard K/N across three machines', () => {
     const final = track(cloneRepo(origin));
     for (const clone of clones) cpSync(embeddingsDir(clone), embeddingsDir(final), { recursive: true, force: false, errorOnExist: true });
     const requestsBefore = merged.requests.length;
-    const built = await indexJson(final, ['--history', '-y'], merged);
+    const built = await indexJson(final, ['--history', '-y'], merged, runCli);
     expect(built).toMatchObject({ embedded_chunks: 0, blobs: all.length });
     expect(merged.requests.length).toBe(requestsBefore);
   }, MACHINES_TIMEOUT);

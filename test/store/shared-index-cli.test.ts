@@ -61,7 +61,8 @@ describe('an index shared through object storage', () => {
   it('is built once by one clone and searched by another, with the answers of a local index and no writes', async () => {
     const { ci, dev } = twoClones();
     const env = sharedEnv('answers');
-    const built = await cli(ci, ['index', '--json'], env);
+    // Real processes where stderr must stay empty: LanceDB writes its own warnings there.
+    const built = await runCli(['index', '--json'], { cwd: ci.dir, env });
     expect(built.stderr).toBe('');
     expect(built.code).toBe(0);
     expect(JSON.parse(built.stdout)).toMatchObject({ files: 4 });
@@ -69,7 +70,7 @@ describe('an index shared through object storage', () => {
 
     const before = filesUnder(s3.dir).map((f) => [f, statSync(f).mtimeMs]);
     const requestsBefore = s3.requests.length;
-    const shared = await cli(dev, ['search', 'parse config', '--format', 'json'], env);
+    const shared = await runCli(['search', 'parse config', '--format', 'json'], { cwd: dev.dir, env });
     expect(shared.stderr).toBe('');
     expect(shared.code).toBe(0);
     expect(JSON.parse(shared.stdout)).toMatchObject({ stale: false });
@@ -120,15 +121,15 @@ describe('an index shared through object storage', () => {
   it('never prints the storage credentials: config list masks them, and a failed connection does not echo them', async () => {
     const { dev } = twoClones();
     const env = { ...sharedEnv('secrets'), GITCTX_INDEX__STORAGE_OPTIONS: `aws_endpoint=${s3.endpoint},aws_secret_access_key=${S3_SECRET_ACCESS_KEY}` };
-    const list = await cli(dev, ['config', 'list'], env);
+    const list = await runCli(['config', 'list'], { cwd: dev.dir, env });
     expect(list.code).toBe(0);
     expect(list.stdout).toContain('aws_secret_access_key=wJa...iCY');
-    const get = await cli(dev, ['config', 'get', 'index.storage_options'], env);
+    const get = await runCli(['config', 'get', 'index.storage_options'], { cwd: dev.dir, env });
     for (const out of [list.stdout, list.stderr, get.stdout, get.stderr]) expect(out).not.toContain(S3_SECRET_ACCESS_KEY);
 
     const unreachable = { ...sharedEnv('secrets', await refusedUrl()), GITCTX_INDEX__STORAGE_OPTIONS: `aws_endpoint=${await refusedUrl()},allow_http=true,aws_region=us-east-1,client_max_retries=0,aws_secret_access_key=${S3_SECRET_ACCESS_KEY}` };
     for (const args of [['index'], ['status']]) {
-      const failed = await cli(dev, args, unreachable);
+      const failed = await runCli(args, { cwd: dev.dir, env: unreachable });
       expect(failed.code).toBe(5);
       expect(failed.stderr).toContain('the index at s3://');
       expect(failed.stderr + failed.stdout).not.toContain(S3_SECRET_ACCESS_KEY);
