@@ -19,6 +19,14 @@ import type { IndexProgress, RunTally } from './tally.js';
 /** Inputs handed to the provider at once: enough for several requests in flight, bounded in memory. */
 const BATCH_TEXTS = 4096;
 const BATCH_TOKENS = 1_000_000;
+/**
+ * The same for a model that runs in this process, which has no requests to keep in flight: a
+ * batch's texts, vectors and cache writes are all alive at once (at 4,096 chunks of 1,024
+ * dimensions, over 100 MB of buffers at the peak of a large cold run), and smaller batches
+ * cost nothing.
+ */
+const IN_PROCESS_BATCH_TEXTS = 256;
+const IN_PROCESS_BATCH_TOKENS = 64_000;
 
 export interface ApplyOptions {
   /** Absent: cache only (`index --shard`): vectors go to the cache, nothing to a database. */
@@ -69,8 +77,11 @@ interface QueuedChunk {
 class Embedder {
   private queue: QueuedChunk[] = [];
   private queueTokens = 0;
+  private readonly batch: { texts: number; tokens: number };
 
-  constructor(private readonly ctx: ApplyOptions) {}
+  constructor(private readonly ctx: ApplyOptions) {
+    this.batch = ctx.provider.inProcess === true ? { texts: IN_PROCESS_BATCH_TEXTS, tokens: IN_PROCESS_BATCH_TOKENS } : { texts: BATCH_TEXTS, tokens: BATCH_TOKENS };
+  }
 
   async run(blobs: AsyncIterable<BlobPlan>): Promise<void> {
     const { tally } = this.ctx;
@@ -79,7 +90,7 @@ class Embedder {
       if (step.add) await this.take({ blobSha: step.blobSha, add: step.add, missing: step.add.embed.chunks });
       tally.filesDone += step.files;
       this.ctx.onProgress?.(tally.progress());
-      if (this.queue.length >= BATCH_TEXTS || this.queueTokens >= BATCH_TOKENS) await this.flush();
+      if (this.queue.length >= this.batch.texts || this.queueTokens >= this.batch.tokens) await this.flush();
     }
     await this.flush();
     await this.ctx.store?.flush();
