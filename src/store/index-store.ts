@@ -419,13 +419,13 @@ export class IndexStore implements VectorStore {
       // The full-text index is rebuilt whole below, so the old one goes first: compacting
       // under it would rewrite (remap) it in memory only to replace it, the peak of the run.
       await this.dropTextIndex();
+      // Compaction, then pruning in a call of its own, so the cut moves only by that call's own
+      // start-up latency, which the retention margin covers (see retention.ts).
+      await lanceWrite(this.dir, () => this.table.optimize({ cleanupOlderThan: PRUNE_NOTHING }));
       // Versions that searches may still be reading stay (see retention.ts). Locally no other
       // writer runs (the index lock), so files no version references are leftovers of a killed run.
       // On shared storage a writer whose lease lapsed could be deleting a successor's new files, so
       // unreferenced files there are left to LanceDB's own age rule.
-      // Compaction, then pruning in a call of its own, so the cut moves only by that call's own
-      // start-up latency, which the retention margin covers (see retention.ts).
-      await lanceWrite(this.dir, () => this.table.optimize({ cleanupOlderThan: PRUNE_NOTHING }));
       const committed = (this.previousMeta?.table ?? CHUNKS_TABLE) === this.tableName ? this.previousMeta?.table_version : undefined;
       const cleanupOlderThan = cleanupCutoff(await this.table.listVersions(), new Date(), this.retention, committed);
       const deleteUnverified = !isRemote(this.dir);
