@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Schema } from 'apache-arrow';
+import type { Schema, Table as ArrowTable } from 'apache-arrow';
 import * as lancedb from '@lancedb/lancedb';
 import type { Connection, Table } from '@lancedb/lancedb';
 import { DiskFullError, fromFsError, NoIndexError } from '../errors.js';
@@ -70,25 +70,47 @@ const RESULT_COLUMNS = [
   'content', 'commit_sha', 'author', 'date', 'message',
 ] as const;
 
-type ResultRow = Pick<ChunkRow, (typeof RESULT_COLUMNS)[number]>;
+/**
+ * Search results as StoredChunks, read column by column. Arrow's row objects (what
+ * `toArray()` returns) resolve every field through a proxy: for a hybrid search's 1,000
+ * candidates that took about 25 ms of each `gitctx search`, against a few ms by columns.
+ */
+function storedChunks(results: ArrowTable, score: (i: number) => number): StoredChunk[] {
+  const column = <T>(name: (typeof RESULT_COLUMNS)[number]) => (results.getChild(name)?.toArray() ?? []) as ArrayLike<T>;
+  const path = column<string>('path');
+  const startLine = column<number>('start_line');
+  const endLine = column<number>('end_line');
+  const chunkIndex = column<number>('chunk_index');
+  const language = column<string>('language');
+  const blobSha = column<string>('blob_sha');
+  const isHead = column<boolean>('is_head');
+  const uncommitted = column<boolean>('uncommitted');
+  const content = column<string>('content');
+  const commitSha = column<string | null>('commit_sha');
+  const author = column<string | null>('author');
+  const date = column<string | null>('date');
+  const message = column<string | null>('message');
+  return Array.from({ length: results.numRows }, (_, i): StoredChunk => {
+    const sha = commitSha[i] ?? null;
+    return {
+      path: path[i]!,
+      startLine: startLine[i]!,
+      endLine: endLine[i]!,
+      chunkIndex: chunkIndex[i]!,
+      language: language[i]!,
+      blobSha: blobSha[i]!,
+      isHead: isHead[i]!,
+      uncommitted: uncommitted[i]!,
+      content: content[i]!,
+      commit: sha === null ? null : { sha, author: author[i] ?? '', date: date[i] ?? '', message: message[i] ?? '' },
+      score: score(i),
+    };
+  });
+}
 
-function toStoredChunk(row: ResultRow, score: number): StoredChunk {
-  return {
-    path: row.path,
-    startLine: row.start_line,
-    endLine: row.end_line,
-    chunkIndex: row.chunk_index,
-    language: row.language,
-    blobSha: row.blob_sha,
-    isHead: row.is_head,
-    uncommitted: row.uncommitted,
-    content: row.content,
-    commit:
-      row.commit_sha === null
-        ? null
-        : { sha: row.commit_sha, author: row.author ?? '', date: row.date ?? '', message: row.message ?? '' },
-    score,
-  };
+/** A numeric column LanceDB adds to results (`_distance`, `_score`). */
+function scoreColumn(results: ArrowTable, name: '_distance' | '_score'): ArrayLike<number> {
+  return (results.getChild(name)?.toArray() ?? []) as ArrayLike<number>;
 }
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -539,7 +561,9 @@ export class IndexStore implements VectorStore {
       if (useIndex) query = query.nprobes(NPROBES).refineFactor(refineFactorFor(limit));
       else query = query.bypassVectorIndex();
       if (where) query = query.where(where);
-      return ((await query.toArray()) as (ResultRow & { _distance: number })[]).map((row) => toStoredChunk(row, 1 - row._distance));
+      const results = await query.toArrow();
+      const distance = scoreColumn(results, '_distance');
+      return storedChunks(results, (i) => 1 - distance[i]!);
     };
     return topWithTies(async (limit) => {
       const found = await search(limit, indexed);
@@ -556,7 +580,9 @@ export class IndexStore implements VectorStore {
     return topWithTies(async (limit) => {
       let query = this.table.query().fullTextSearch(terms, { columns: ['search_text'] }).select([...RESULT_COLUMNS, '_score']).limit(limit);
       if (where) query = query.where(where);
-      return ((await query.toArray()) as (ResultRow & { _score: number })[]).map((row) => toStoredChunk(row, row._score));
+      const results = await query.toArrow();
+      const bm25 = scoreColumn(results, '_score');
+      return storedChunks(results, (i) => bm25[i]!);
     }, options.limit);
   }
 
