@@ -6,7 +6,7 @@ import * as lancedb from '@lancedb/lancedb';
 import type { Connection, Table } from '@lancedb/lancedb';
 import { DiskFullError, fromFsError, NoIndexError } from '../errors.js';
 import { removeTree } from '../workspace/index.js';
-import { connectTo, remoteError } from './connect.js';
+import { connectTo, remoteCall, remoteError } from './connect.js';
 import { confirmWriter, describeLocation, isRemote, remoteMessage } from './location.js';
 import type { IndexLocation } from './location.js';
 import { CHUNKS_TABLE, chunksTableFor, isChunksTableName, queryCacheTableOf, readIndexMeta, sameIdentity, SCHEMA_VERSION, writeIndexMeta } from './meta.js';
@@ -45,6 +45,13 @@ const VECTOR_INDEX_SAMPLE_RATE = 32;
 const QUERY_CACHE_PRUNE_EVERY = 50;
 /** Ids per delete predicate: one table version per group. */
 const DELETE_BATCH_IDS = 2000;
+/**
+ * Adds (table versions) between reconnections to the database. A LanceDB connection keeps
+ * native memory for every version written through it, and more per version the more
+ * fragments the table has, whatever its cache sizes: 1,470 adds of 170 rows took one
+ * connection to 832 MB, and to 234 MB when it was reopened every 50 adds (278 every 100).
+ */
+const ADDS_PER_CONNECTION = 50;
 
 /** One file version present in the index, aggregated from its chunk rows. */
 export interface StoredFile {
@@ -193,9 +200,12 @@ export class IndexStore implements VectorStore {
   /** What the vector index was trained on, as the last commit recorded it. */
   private vectorRecord: VectorIndexRecord | undefined;
 
+  /** Adds since `db` was opened (see ADDS_PER_CONNECTION). */
+  private adds = 0;
+
   private constructor(
-    private readonly db: Connection,
-    private readonly table: Table,
+    private db: Connection,
+    private table: Table,
     /** `.gitctx/db`, or the index on object storage. */
     readonly dir: IndexLocation,
     readonly previousMeta: IndexMeta | undefined,
@@ -425,6 +435,18 @@ export class IndexStore implements VectorStore {
     await confirmWriter(this.dir);
     await lanceWrite(this.dir, () => this.table.add(rowsToArrow(rows, this.dims)));
     this.changed = true;
+    if (++this.adds >= ADDS_PER_CONNECTION) await this.reconnect();
+  }
+
+  /** A new connection to the same table, so the old one's native memory is freed (see ADDS_PER_CONNECTION). */
+  private async reconnect(): Promise<void> {
+    this.table.close();
+    this.db.close();
+    this.adds = 0;
+    this.db = await connectDb(this.dir);
+    this.table = isRemote(this.dir)
+      ? await remoteCall(this.dir, 'opening', () => this.db.openTable(this.tableName))
+      : await this.db.openTable(this.tableName);
   }
 
   /**
@@ -438,6 +460,7 @@ export class IndexStore implements VectorStore {
     // A shared index's writer checks its lease before compaction and pruning, which no lapsed writer may do.
     await confirmWriter(this.dir);
     if (this.changed || !(await this.hasTextIndex())) {
+      await this.reconnect();
       // The full-text index is rebuilt whole below, so the old one goes first: compacting
       // under it would rewrite (remap) it in memory only to replace it, the peak of the run.
       await this.dropTextIndex();
@@ -452,6 +475,7 @@ export class IndexStore implements VectorStore {
       const cleanupOlderThan = cleanupCutoff(await this.table.listVersions(), new Date(), this.retention, committed);
       const deleteUnverified = !isRemote(this.dir);
       await lanceWrite(this.dir, () => this.table.optimize({ cleanupOlderThan, deleteUnverified }));
+      await this.reconnect();
       const rows = await this.table.countRows();
       if (rows > 0) {
         await lanceWrite(this.dir, () =>
@@ -463,6 +487,7 @@ export class IndexStore implements VectorStore {
       }
       // After compaction, which would otherwise remap a just-built vector index in memory;
       // the compaction above already fed new rows to an index that is kept.
+      await this.reconnect();
       await this.maintainVectorIndex(rows);
     }
     const table_version = await this.table.version();

@@ -62,6 +62,24 @@ describe('IndexStore', () => {
     }
   });
 
+  it('writes past the adds after which it reconnects without losing or repeating a row', async () => {
+    const store = await IndexStore.openForWrite(dir, identity, warn);
+    // One add (one table version) per file: 120 of them spans two reconnections.
+    for (let f = 0; f < 120; f++) {
+      await store.add(rows(`f${f}`, `src/f${f}.ts`, 2));
+      await store.flush();
+    }
+    await store.commit({ ...identity, indexed_commit: 'abc' });
+    expect(await store.countRows()).toBe(240);
+    const files = await store.storedFiles();
+    expect(files.size).toBe(120);
+    expect(files.get('f119')).toMatchObject({ path: 'src/f119.ts', chunks: 2 });
+    const hits = await store.textSearch('f119', { limit: 5 });
+    expect(hits.map((h) => h.path)).toContain('src/f119.ts');
+    store.close();
+    expect(warnings).toEqual([]);
+  });
+
   it('reopens an index built the same way without touching it', async () => {
     const store = await IndexStore.openForWrite(dir, identity, warn);
     await store.add(rows('a', 'a.ts', 2));
