@@ -202,6 +202,8 @@ export class IndexStore implements VectorStore {
 
   /** Adds since `db` was opened (see ADDS_PER_CONNECTION). */
   private adds = 0;
+  /** The last add in flight (see flush). */
+  private writing: Promise<void> = Promise.resolve();
 
   private constructor(
     private db: Connection,
@@ -427,11 +429,23 @@ export class IndexStore implements VectorStore {
     }
   }
 
+  /**
+   * Writes the buffered rows. Several files finish at once while a batch is embedded, so adds
+   * can overlap: they are chained, so a reconnection never closes the table under another add,
+   * and a flush with nothing buffered still waits for the write in flight (commit relies on it).
+   */
   async flush(): Promise<void> {
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0) return this.writing;
     const rows = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
+    const write = this.writing.then(() => this.write(rows));
+    // A failed write fails its own caller; the chain goes on.
+    this.writing = write.catch(() => undefined);
+    return write;
+  }
+
+  private async write(rows: readonly ChunkRow[]): Promise<void> {
     await confirmWriter(this.dir);
     await lanceWrite(this.dir, () => this.table.add(rowsToArrow(rows, this.dims)));
     this.changed = true;

@@ -62,13 +62,19 @@ describe('IndexStore', () => {
     }
   });
 
-  it('writes past the adds after which it reconnects without losing or repeating a row', async () => {
+  it('writes past the adds after which it reconnects without losing or repeating a row, adds overlapping', async () => {
     const store = await IndexStore.openForWrite(dir, identity, warn);
-    // One add (one table version) per file: 120 of them spans two reconnections.
+    // One add (one table version) per file, 120 in all, spanning two reconnections. The
+    // indexer's files finish while a batch embeds, so their adds overlap: none may find the
+    // table closed under it by a reconnection.
+    const writes: Promise<void>[] = [];
     for (let f = 0; f < 120; f++) {
       await store.add(rows(`f${f}`, `src/f${f}.ts`, 2));
-      await store.flush();
+      writes.push(store.flush());
+      // Staggered, as files finish: some adds start while an earlier one is reconnecting.
+      await new Promise((resolve) => setTimeout(resolve, f % 5));
     }
+    await Promise.all(writes);
     await store.commit({ ...identity, indexed_commit: 'abc' });
     expect(await store.countRows()).toBe(240);
     const files = await store.storedFiles();
