@@ -25,15 +25,15 @@
  */
 
 /**
- * The chunk count from which a table gets an ANN index. Measured with `npm run bench -- ann`
- * (512 dims, on a shared 2-core machine under load): an exact scan's median query took 12 ms
- * at 10k rows and 111 ms at 60k, growing with the table, while an indexed query took about
- * 10 ms at 20k and 60k alike; the lines cross near 10k-20k rows. The threshold sits higher,
- * at 50k, because under it the scan is still a few tens of milliseconds at worst and exact,
- * while training costs seconds at the end of a run and the index must be kept up; past it
- * the scan's cost, not the index's, is what grows.
+ * The chunk count from which a table gets an ANN index. In process the lines cross early
+ * (`npm run bench -- ann`, 512 dims: at 10k rows an exact scan's median query took 31 ms, an
+ * IVF_RQ one 5.7 ms, Recall@10 1.000, 0.997 with a 1-in-10 filter), but what decided it is the
+ * whole `gitctx search` process, which reads every vector of an exact scan into fresh memory
+ * (`npm run bench -- process`, 1,024-dim local-v2 chunks): hybrid search took 1,016 ms at 10k
+ * chunks scanned and 873 ms through the index, 1,492 against 990 ms at 40k. It was 50k, chosen
+ * on in-process timings alone. Training at 10k rows takes under a second.
  */
-export const VECTOR_INDEX_MIN_ROWS = 50_000;
+export const VECTOR_INDEX_MIN_ROWS = 10_000;
 
 /**
  * Retrain once the table holds this many times the rows the index was trained on. New rows
