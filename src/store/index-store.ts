@@ -474,7 +474,6 @@ export class IndexStore implements VectorStore {
     // A shared index's writer checks its lease before compaction and pruning, which no lapsed writer may do.
     await confirmWriter(this.dir);
     if (this.changed || !(await this.hasTextIndex())) {
-      await this.reconnect();
       // The full-text index is rebuilt whole below, so the old one goes first: compacting
       // under it would rewrite (remap) it in memory only to replace it, the peak of the run.
       await this.dropTextIndex();
@@ -489,7 +488,6 @@ export class IndexStore implements VectorStore {
       const cleanupOlderThan = cleanupCutoff(await this.table.listVersions(), new Date(), this.retention, committed);
       const deleteUnverified = !isRemote(this.dir);
       await lanceWrite(this.dir, () => this.table.optimize({ cleanupOlderThan, deleteUnverified }));
-      await this.reconnect();
       const rows = await this.table.countRows();
       if (rows > 0) {
         await lanceWrite(this.dir, () =>
@@ -501,7 +499,6 @@ export class IndexStore implements VectorStore {
       }
       // After compaction, which would otherwise remap a just-built vector index in memory;
       // the compaction above already fed new rows to an index that is kept.
-      await this.reconnect();
       await this.maintainVectorIndex(rows);
     }
     const table_version = await this.table.version();
