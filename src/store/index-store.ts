@@ -83,20 +83,19 @@ const RESULT_COLUMNS = [
  * candidates that took about 25 ms of each `gitctx search`, against a few ms by columns.
  */
 function storedChunks(results: ArrowTable, score: (i: number) => number): StoredChunk[] {
-  const column = <T>(name: (typeof RESULT_COLUMNS)[number]) => (results.getChild(name)?.toArray() ?? []) as ArrayLike<T>;
-  const path = column<string>('path');
-  const startLine = column<number>('start_line');
-  const endLine = column<number>('end_line');
-  const chunkIndex = column<number>('chunk_index');
-  const language = column<string>('language');
-  const blobSha = column<string>('blob_sha');
-  const isHead = column<boolean>('is_head');
-  const uncommitted = column<boolean>('uncommitted');
-  const content = column<string>('content');
-  const commitSha = column<string | null>('commit_sha');
-  const author = column<string | null>('author');
-  const date = column<string | null>('date');
-  const message = column<string | null>('message');
+  const path = columnOf<string>(results, 'path');
+  const startLine = columnOf<number>(results, 'start_line');
+  const endLine = columnOf<number>(results, 'end_line');
+  const chunkIndex = columnOf<number>(results, 'chunk_index');
+  const language = columnOf<string>(results, 'language');
+  const blobSha = columnOf<string>(results, 'blob_sha');
+  const isHead = columnOf<boolean>(results, 'is_head');
+  const uncommitted = columnOf<boolean>(results, 'uncommitted');
+  const content = columnOf<string>(results, 'content');
+  const commitSha = columnOf<string | null>(results, 'commit_sha');
+  const author = columnOf<string | null>(results, 'author');
+  const date = columnOf<string | null>(results, 'date');
+  const message = columnOf<string | null>(results, 'message');
   return Array.from({ length: results.numRows }, (_, i): StoredChunk => {
     const sha = commitSha[i] ?? null;
     return {
@@ -115,9 +114,9 @@ function storedChunks(results: ArrowTable, score: (i: number) => number): Stored
   });
 }
 
-/** A numeric column LanceDB adds to results (`_distance`, `_score`). */
-function scoreColumn(results: ArrowTable, name: '_distance' | '_score'): ArrayLike<number> {
-  return (results.getChild(name)?.toArray() ?? []) as ArrayLike<number>;
+/** One column of a result table as plain values: a selected one, or `_distance` / `_score`, which LanceDB adds. */
+function columnOf<T>(results: ArrowTable, name: (typeof RESULT_COLUMNS)[number] | '_distance' | '_score'): ArrayLike<T> {
+  return (results.getChild(name)?.toArray() ?? []) as ArrayLike<T>;
 }
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -598,7 +597,7 @@ export class IndexStore implements VectorStore {
       else query = query.bypassVectorIndex();
       if (where) query = query.where(where);
       const results = await query.toArrow();
-      const distance = scoreColumn(results, '_distance');
+      const distance = columnOf<number>(results, '_distance');
       return storedChunks(results, (i) => 1 - distance[i]!);
     };
     return topWithTies(async (limit) => {
@@ -617,7 +616,7 @@ export class IndexStore implements VectorStore {
       let query = this.table.query().fullTextSearch(terms, { columns: ['search_text'] }).select([...RESULT_COLUMNS, '_score']).limit(limit);
       if (where) query = query.where(where);
       const results = await query.toArrow();
-      const bm25 = scoreColumn(results, '_score');
+      const bm25 = columnOf<number>(results, '_score');
       return storedChunks(results, (i) => bm25[i]!);
     }, options.limit);
   }
