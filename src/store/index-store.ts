@@ -21,6 +21,8 @@ import { whereOf } from './where.js';
 import { arrow } from './arrow.js';
 import { DEFAULT_VECTOR_INDEX_POLICY, NPROBES, planVectorIndex, refineFactorFor, VECTOR_INDEX_KIND } from './vector-index.js';
 import type { VectorIndexPolicy, VectorIndexRecord } from './vector-index.js';
+import { DEFAULT_MAINTENANCE_POLICY, deferMaintenance } from './maintenance.js';
+import type { MaintenancePolicy, PendingChanges } from './maintenance.js';
 
 /**
  * Rows buffered before one `add`: keeps table versions few and memory bounded. Each
@@ -52,6 +54,13 @@ const DELETE_BATCH_IDS = 2000;
  * connection to 832 MB, and to 234 MB when it was reopened every 50 adds (278 every 100).
  */
 const ADDS_PER_CONNECTION = 50;
+
+/** How a writing store prunes, indexes and maintains; the defaults, except in tests that cross the thresholds with small tables. */
+export interface WriteOptions {
+  retention?: RetentionPolicy;
+  vectorIndex?: VectorIndexPolicy;
+  maintenance?: MaintenancePolicy;
+}
 
 /** One file version present in the index, aggregated from its chunk rows. */
 export interface StoredFile {
@@ -198,6 +207,18 @@ export class IndexStore implements VectorStore {
   private vectorIndexed: boolean | undefined;
   /** What the vector index was trained on, as the last commit recorded it. */
   private vectorRecord: VectorIndexRecord | undefined;
+  /** Changes left for a later maintenance (maintenance.ts), as the last commit recorded them. */
+  private pendingChanges: PendingChanges | undefined;
+  /**
+   * Rows in the table as the last commit left it; undefined for a table no commit has left
+   * (a new one, an interrupted run's), which the next commit maintains whatever changed.
+   */
+  private committedRows: number | undefined;
+  /** Rows written since the last commit. */
+  private addedRows = 0;
+  private readonly retention: RetentionPolicy;
+  private readonly vectorPolicy: VectorIndexPolicy;
+  private readonly maintenancePolicy: MaintenancePolicy;
 
   /** Adds since `db` was opened (see ADDS_PER_CONNECTION). */
   private adds = 0;
@@ -213,10 +234,15 @@ export class IndexStore implements VectorStore {
     private readonly dims: number,
     /** The LanceDB table this store reads and writes. */
     readonly tableName: string,
-    private readonly retention: RetentionPolicy = DEFAULT_RETENTION,
-    private readonly vectorPolicy: VectorIndexPolicy = DEFAULT_VECTOR_INDEX_POLICY,
+    options: WriteOptions = {},
   ) {
-    if (previousMeta !== undefined && (previousMeta.table ?? CHUNKS_TABLE) === tableName) this.vectorRecord = previousMeta.vector_index;
+    this.retention = options.retention ?? DEFAULT_RETENTION;
+    this.vectorPolicy = options.vectorIndex ?? DEFAULT_VECTOR_INDEX_POLICY;
+    this.maintenancePolicy = options.maintenance ?? DEFAULT_MAINTENANCE_POLICY;
+    if (previousMeta !== undefined && (previousMeta.table ?? CHUNKS_TABLE) === tableName) {
+      this.vectorRecord = previousMeta.vector_index;
+      this.pendingChanges = previousMeta.pending_changes;
+    }
   }
 
   /**
@@ -229,7 +255,7 @@ export class IndexStore implements VectorStore {
     dir: IndexLocation,
     identity: IndexIdentity,
     warn: (message: string) => void,
-    options: { retention?: RetentionPolicy; vectorIndex?: VectorIndexPolicy } = {},
+    options: WriteOptions = {},
   ): Promise<IndexStore> {
     boundWriterMemory();
     const meta = await readIndexMeta(dir);
@@ -239,10 +265,11 @@ export class IndexStore implements VectorStore {
       try {
         db = await connectDb(dir);
         const table = await db.openTable(current);
-        await table.countRows();
-        const store = new IndexStore(db, table, dir, meta, identity.dims, current, options.retention, options.vectorIndex);
+        const rows = await table.countRows();
+        const store = new IndexStore(db, table, dir, meta, identity.dims, current, options);
         // A run stopped between its writes and its commit left the table newer than meta.json says.
         store.changed = meta.table_version !== (await table.version());
+        if (!store.changed) store.committedRows = rows;
         return store;
       } catch (err) {
         db?.close();
@@ -261,13 +288,13 @@ export class IndexStore implements VectorStore {
   }
 
   /** No index worth keeping: wipe, create, and record the identity first, so a killed first run still leaves one to resume. */
-  private static async buildAfresh(dir: IndexLocation, identity: IndexIdentity, options: { retention?: RetentionPolicy; vectorIndex?: VectorIndexPolicy }): Promise<IndexStore> {
+  private static async buildAfresh(dir: IndexLocation, identity: IndexIdentity, options: WriteOptions): Promise<IndexStore> {
     await wipe(dir);
     const db = await connectDb(dir);
     const table = await lanceWrite(dir, () => db.createEmptyTable(CHUNKS_TABLE, chunksSchema(identity.dims)));
     const fresh: IndexMeta = { schema_version: SCHEMA_VERSION, ...identity, indexed_commit: null, updated_at: new Date().toISOString() };
     await writeIndexMeta(dir, fresh);
-    return new IndexStore(db, table, dir, undefined, identity.dims, CHUNKS_TABLE, options.retention, options.vectorIndex);
+    return new IndexStore(db, table, dir, undefined, identity.dims, CHUNKS_TABLE, options);
   }
 
   /**
@@ -275,7 +302,7 @@ export class IndexStore implements VectorStore {
    * from the identity, so a run that failed or was killed leaves rows the next run with
    * the same settings picks up; anything unusable there is dropped and started again.
    */
-  private static async openReplacement(dir: IndexLocation, identity: IndexIdentity, options: { retention?: RetentionPolicy; vectorIndex?: VectorIndexPolicy }): Promise<IndexStore> {
+  private static async openReplacement(dir: IndexLocation, identity: IndexIdentity, options: WriteOptions): Promise<IndexStore> {
     const name = chunksTableFor(identity);
     const db = await connectDb(dir);
     try {
@@ -293,7 +320,7 @@ export class IndexStore implements VectorStore {
         }
       }
       table ??= await lanceWrite(dir, () => db.createEmptyTable(name, chunksSchema(identity.dims)));
-      const store = new IndexStore(db, table, dir, undefined, identity.dims, name, options.retention, options.vectorIndex);
+      const store = new IndexStore(db, table, dir, undefined, identity.dims, name, options);
       // Rows may be in from an interrupted run, never with their full-text index.
       store.changed = true;
       return store;
@@ -448,6 +475,7 @@ export class IndexStore implements VectorStore {
     await confirmWriter(this.dir);
     await lanceWrite(this.dir, () => this.table.add(rowsToArrow(rows, this.dims)));
     this.changed = true;
+    this.addedRows += rows.length;
     if (++this.adds >= ADDS_PER_CONNECTION) await this.reconnect();
   }
 
@@ -463,16 +491,19 @@ export class IndexStore implements VectorStore {
   }
 
   /**
-   * Makes the run durable: remaining rows, the full-text index, compaction and
-   * pruning of old table versions (so the directory does not grow run after run), then
-   * meta.json, whose atomic rewrite is the moment searches move to this table. Only
-   * then are other tables (the index this one replaces, an abandoned build) dropped.
+   * Makes the run durable: remaining rows, then, when the table changed, its maintenance:
+   * compaction, pruning of old table versions (so the directory does not grow run after
+   * run), the full-text index and the vector index; then meta.json, whose atomic rewrite
+   * is the moment searches move to this table. Only then are other tables (the index this
+   * one replaces, an abandoned build) dropped. A run whose changes are small against a large
+   * table leaves the maintenance to a later run (maintenance.ts): searches scan its rows flat.
    */
-  async commit(meta: Omit<IndexMeta, 'schema_version' | 'updated_at' | 'table_version' | 'table' | 'vector_index'>): Promise<void> {
+  async commit(meta: Omit<IndexMeta, 'schema_version' | 'updated_at' | 'table_version' | 'table' | 'vector_index' | 'pending_changes'>): Promise<void> {
     await this.flush();
     // A shared index's writer checks its lease before compaction and pruning, which no lapsed writer may do.
     await confirmWriter(this.dir);
-    if (this.changed || !(await this.hasTextIndex())) {
+    if ((this.changed || !(await this.hasTextIndex())) && !(await this.deferMaintenance())) {
+      this.pendingChanges = undefined;
       // The full-text index is rebuilt whole below, so the old one goes first: compacting
       // under it would rewrite (remap) it in memory only to replace it, the peak of the run.
       await this.dropTextIndex();
@@ -499,6 +530,7 @@ export class IndexStore implements VectorStore {
       // After compaction, which would otherwise remap a just-built vector index in memory;
       // the compaction above already fed new rows to an index that is kept.
       await this.maintainVectorIndex(rows);
+      this.committedRows = rows;
     }
     const table_version = await this.table.version();
     await writeIndexMeta(this.dir, {
@@ -507,10 +539,32 @@ export class IndexStore implements VectorStore {
       table_version,
       ...(this.tableName !== CHUNKS_TABLE ? { table: this.tableName } : {}),
       ...(this.vectorRecord !== undefined ? { vector_index: this.vectorRecord } : {}),
+      ...(this.pendingChanges !== undefined ? { pending_changes: this.pendingChanges } : {}),
       updated_at: new Date().toISOString(),
     });
     this.changed = false;
+    this.addedRows = 0;
     await this.dropOtherTables();
+  }
+
+  /**
+   * Whether this run's changes may wait for a later run's maintenance (maintenance.ts), counting
+   * them into pendingChanges if so. Only a table opened as the last commit left it, whose
+   * indexes are all in place and whose vector index needs no new training.
+   */
+  private async deferMaintenance(): Promise<boolean> {
+    if (this.committedRows === undefined) return false;
+    const rows = await this.table.countRows();
+    const indexed = await this.indexedColumns();
+    if (!indexed.has('search_text')) return false;
+    const vectorPlan = planVectorIndex(rows, indexed.has('vector'), this.vectorRecord, this.vectorPolicy).kind;
+    if (vectorPlan !== (indexed.has('vector') ? 'update' : 'none')) return false;
+    const deleted = this.committedRows + this.addedRows - rows;
+    const pending = deferMaintenance(rows, this.addedRows + deleted, this.pendingChanges, this.maintenancePolicy);
+    if (pending === undefined) return false;
+    this.pendingChanges = pending;
+    this.committedRows = rows;
+    return true;
   }
 
   /**

@@ -10,6 +10,8 @@ import { writeFileAtomic } from '../workspace/index.js';
 import { isRemote } from './location.js';
 import type { IndexLocation } from './location.js';
 import type { VectorIndexRecord } from './vector-index.js';
+import { isPendingChanges } from './maintenance.js';
+import type { PendingChanges } from './maintenance.js';
 
 /** Bumped whenever the table layout changes; an index of another version is rebuilt from the cache. */
 export const SCHEMA_VERSION = 1;
@@ -51,6 +53,11 @@ export interface IndexMeta {
   table?: string;
   /** The ANN index on the vectors, when the table has one: what it was trained on (vector-index.ts). */
   vector_index?: VectorIndexRecord;
+  /**
+   * Changes the runs since the last full maintenance (compaction, pruning, index rebuilds) left
+   * for a later run, which searches scan flat meanwhile (maintenance.ts). Absent means none.
+   */
+  pending_changes?: PendingChanges;
 }
 
 /** A content-stage skip and the filter inputs it was decided with. */
@@ -76,6 +83,8 @@ export async function readIndexMeta(dbDir: IndexLocation): Promise<IndexMeta | u
     if (meta.table !== undefined && !isChunksTableName(meta.table)) return undefined;
     // Only a count compared against the table: anything else there means "trained on unknown data" (retrained).
     if (meta.vector_index !== undefined && !isVectorIndexRecord(meta.vector_index)) delete meta.vector_index;
+    // Anything else there counts as more than any run may leave: the next run that changes the table maintains it.
+    if (meta.pending_changes !== undefined && !isPendingChanges(meta.pending_changes)) meta.pending_changes = { rows: Number.MAX_SAFE_INTEGER, runs: Number.MAX_SAFE_INTEGER };
     return meta as IndexMeta;
   } catch (err) {
     if (err instanceof SyntaxError) return undefined;

@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeStatus } from '../../src/app/status.js';
 import { statusOutputSchema } from '../../src/mcp/schemas.js';
+import * as lancedb from '@lancedb/lancedb';
 import { IndexStore, readIndexMeta } from '../../src/store/index-store.js';
+import { writeIndexMeta } from '../../src/store/meta.js';
+import type { WriteOptions } from '../../src/store/index-store.js';
 import type { ChunkRow } from '../../src/store/schema.js';
 import { chunkRow } from '../helpers/chunk-rows.js';
 import { NPROBES, partitionsFor, planVectorIndex, REFINE_MIN_CANDIDATES, refineFactorFor, VECTOR_INDEX_KIND } from '../../src/store/vector-index.js';
@@ -99,7 +102,7 @@ function rowsFrom(start: number, count: number): ChunkRow[] {
   });
 }
 
-async function writeRun(add: ChunkRow[], remove: string[] = [], options = policy): Promise<void> {
+async function writeRun(add: ChunkRow[], remove: string[] = [], options: WriteOptions = policy): Promise<void> {
   const store = await IndexStore.openForWrite(dir, identity, () => undefined, options);
   try {
     await store.removeFiles(remove);
@@ -215,5 +218,79 @@ describe('status', () => {
     expect(statusOutputSchema.parse(report)).toEqual(report);
     expect(describeStatus(report)).toContain('vector index:   ivf_rq, 15 partitions, trained on 120000 chunks');
     expect(describeStatus({ ...report, vector_index: null })).not.toContain('vector index');
+  });
+});
+
+describe('maintenance left for a later run', () => {
+  const maintenance = { minRows: 400, maxPendingShare: 0.1, maxPendingRows: 60, maxDeferredRuns: 2 };
+  const options = { ...policy, maintenance };
+
+  /** Fragments of the chunks table, and rows its full-text index does not cover yet. */
+  async function layout(): Promise<{ fragments: number; unindexed: number }> {
+    const db = await lancedb.connect(dir);
+    try {
+      const table = await db.openTable('chunks');
+      const text = (await table.listIndices()).find((index) => index.columns.includes('search_text'));
+      const stats = text === undefined ? undefined : await table.indexStats(text.name);
+      return { fragments: (await table.stats()).fragmentStats.numFragments, unindexed: stats?.numUnindexedRows ?? -1 };
+    } finally {
+      db.close();
+    }
+  }
+
+  it('leaves small changes unindexed but found, and maintains once they add up', async () => {
+    await writeRun(rowsFrom(0, 500), [], options);
+    expect(await layout()).toEqual({ fragments: 1, unindexed: 0 });
+    expect((await readIndexMeta(dir))?.pending_changes).toBeUndefined();
+
+    // 10 rows added and 10 deleted: 20 of at most 60, so the table is left as it is.
+    await writeRun(rowsFrom(500, 10), Array.from({ length: 10 }, (_, i) => `f${i}`), options);
+    expect((await readIndexMeta(dir))?.pending_changes).toEqual({ rows: 20, runs: 1 });
+    expect(await layout()).toEqual({ fragments: 2, unindexed: 10 });
+    await withReader(async (s) => {
+      expect(await s.countRows()).toBe(500);
+      // New rows, which no index covers, are found by both rankers; deleted rows by neither.
+      const [best] = await s.vectorSearch(vectorOf(505), { limit: 5 });
+      expect(best).toMatchObject({ path: pathOf(505) });
+      expect(best?.score).toBeCloseTo(1, 5);
+      expect((await s.textSearch('505', { limit: 5 })).map((c) => c.path)).toEqual([pathOf(505)]);
+      expect(await s.textSearch('3', { limit: 5 })).toEqual([]);
+      expect((await s.vectorSearch(vectorOf(3), { limit: 10 })).map((c) => c.path)).not.toContain(pathOf(3));
+    });
+
+    // A run with nothing to do keeps the count.
+    await writeRun([], [], options);
+    expect((await readIndexMeta(dir))?.pending_changes).toEqual({ rows: 20, runs: 1 });
+
+    await writeRun(rowsFrom(510, 10), [], options);
+    expect((await readIndexMeta(dir))?.pending_changes).toEqual({ rows: 30, runs: 2 });
+
+    // A third run in a row is one too many: compaction, indexes and pruning catch up.
+    await writeRun(rowsFrom(520, 1), [], options);
+    expect((await readIndexMeta(dir))?.pending_changes).toBeUndefined();
+    expect(await layout()).toEqual({ fragments: 1, unindexed: 0 });
+    await withReader(async (s) => expect((await s.textSearch('515', { limit: 5 })).map((c) => c.path)).toEqual([pathOf(515)]));
+  });
+
+  it('maintains at once a run whose changes are large against the table, or that follows an unreadable count', async () => {
+    await writeRun(rowsFrom(0, 500), [], options);
+    // 61 rows: more than maxPendingRows.
+    await writeRun(rowsFrom(500, 61), [], options);
+    expect((await readIndexMeta(dir))?.pending_changes).toBeUndefined();
+    expect(await layout()).toEqual({ fragments: 1, unindexed: 0 });
+
+    // A count that is not one (meta.json is rewritten by others' tools too) counts as too much.
+    const meta = await readIndexMeta(dir);
+    await writeIndexMeta(dir, { ...meta!, pending_changes: { rows: -1, runs: 0 } });
+    await writeRun(rowsFrom(561, 1), [], options);
+    expect((await readIndexMeta(dir))?.pending_changes).toBeUndefined();
+    expect(await layout()).toEqual({ fragments: 1, unindexed: 0 });
+  });
+
+  it('maintains on every run below minRows, as before', async () => {
+    await writeRun(rowsFrom(0, 399), [], options);
+    await writeRun(rowsFrom(399, 1), [], options);
+    expect((await readIndexMeta(dir))?.pending_changes).toBeUndefined();
+    expect(await layout()).toEqual({ fragments: 1, unindexed: 0 });
   });
 });
