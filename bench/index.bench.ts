@@ -3,8 +3,9 @@
  * /usr/bin/time for peak RSS, with figures beside `node -e 0` measured in the same run:
  * - scale: generated repositories of 5,000, 20,000 and 100,000 files of about 2 KB
  *   (`GITCTX_BENCH_FILES=5000,20000` to choose; `GITCTX_BENCH_MODELS=local-v1,local-v2`
- *   to measure models other than the default), cold index, no-op re-run and a rebuild
- *   of the database from the cache, with the JS heap's share of the peak;
+ *   to measure models other than the default), cold index, no-op re-run, a rebuild
+ *   of the database from the cache, then runs after commits that change one file and 1% of
+ *   the files, with the JS heap's share of the peak;
  * - a real repository we did not write: the published source of zod (as installed in
  *   node_modules), committed into a temp git repository, and a ~10,000-file one made of
  *   several published packages (`GITCTX_BENCH_SCALE_ONLY=1` skips these two).
@@ -108,7 +109,37 @@ function sizesWanted(): number[] {
   return spec.split(',').map((s) => Number(s.trim())).filter((n) => Number.isSafeInteger(n) && n > 0);
 }
 
-/** Cold index, no-op re-run and rebuild from the cache of generated repositories, per model. */
+/**
+ * Appends a line to `count` files spread over the repository and commits them, through
+ * `git fast-import` like the repository itself (it has no work tree); the first one's path.
+ */
+function changeFiles(dir: string, count: number, what: string): string {
+  const paths = git(dir, ['ls-tree', '-r', '--name-only', 'HEAD']).split('\n').filter((p) => p !== '');
+  const step = Math.max(1, Math.floor(paths.length / count));
+  const changed = Array.from({ length: count }, (_, i) => paths[(i * step + 7) % paths.length] as string);
+  const contents = changed.map((path) => execFileSync('git', ['cat-file', 'blob', `HEAD:${path}`], { cwd: dir }));
+  const data = (bytes: Buffer) => Buffer.concat([Buffer.from(`data ${bytes.length}\n`), bytes, Buffer.from('\n')]);
+  const input = Buffer.concat([
+    Buffer.from(`commit refs/heads/main\ncommitter bench <bench@example.com> 1704067300 +0000\n`),
+    data(Buffer.from(`change ${what}`)),
+    Buffer.from('from refs/heads/main^0\n'),
+    ...changed.flatMap((path, i) => [
+      Buffer.from(`M 100644 inline ${path}\n`),
+      data(Buffer.concat([contents[i] as Buffer, Buffer.from(`\n// ${what}: flush the pending rows before closing\n`)])),
+    ]),
+    Buffer.from('done\n'),
+  ]);
+  execFileSync('git', ['fast-import', '--quiet', '--done'], { cwd: dir, input });
+  return changed[0] as string;
+}
+
+/** What the last run left for a later maintenance (maintenance.ts), from meta.json. */
+function pendingOf(dir: string): string {
+  const meta = JSON.parse(readFileSync(join(dir, '.gitctx', 'db', 'meta.json'), 'utf8')) as { pending_changes?: { rows: number } };
+  return meta.pending_changes === undefined ? 'table maintained' : `maintenance left for later (${meta.pending_changes.rows} rows changed since)`;
+}
+
+/** Cold index, no-op re-run, rebuild from the cache, then one file and 1% of the files changed, of generated repositories, per model. */
 async function scaleRepositories(): Promise<void> {
   const models = (process.env.GITCTX_BENCH_MODELS ?? 'local').split(',').map((m) => m.trim()).filter((m) => m !== '');
   const work = mkdtempSync(join(tmpdir(), 'gitctx-bench-scale-'));
@@ -146,6 +177,12 @@ async function scaleRepositories(): Promise<void> {
         const noop = run();
         rmSync(join(dir, '.gitctx', 'db'), { recursive: true, force: true });
         const rebuild = run();
+        const oneFile = changeFiles(dir, 1, 'one');
+        const edit = run();
+        const editPending = pendingOf(dir);
+        changeFiles(dir, Math.max(1, Math.round(files / 100)), 'one percent');
+        const percent = run();
+        const percentPending = pendingOf(dir);
         const row = (name: string, r: ReturnType<typeof run>, detail: string) => {
           const rss = r.maxRssMb ?? r.peaks.rss / 2 ** 20;
           out.write(
@@ -155,6 +192,8 @@ async function scaleRepositories(): Promise<void> {
         row('cold index', cold, `${cold.summary.files} files, ${cold.summary.chunks} chunks, ${cold.summary.embedded_chunks} embedded (repo generated in ${generateSeconds.toFixed(1)} s)`);
         row('no-op re-run', noop, `${noop.summary.embedded_chunks} embedded`);
         row('rebuild db from cache', rebuild, `${rebuild.summary.cache_hits} chunks from the cache, ${rebuild.summary.embedded_chunks} embedded`);
+        row('one file changed', edit, `${oneFile}: ${edit.summary.embedded_chunks} embedded, ${editPending}`);
+        row('1% of files changed', percent, `${percent.summary.embedded_chunks} embedded, ${percentPending}`);
       }
       rmSync(dir, { recursive: true, force: true });
     }
