@@ -142,10 +142,11 @@ export class Searcher {
     if (filter === false) return { query, mode: options.mode, model: this.provider.model, results: [] };
     const candidates: CandidateQuery = { limit: CANDIDATE_POOL, filter };
     const floor = options.mode === 'vector' && options.minScore !== undefined ? options.minScore : VECTOR_NOISE_FLOOR;
-    // The two rankers are independent: run them side by side.
-    const [vector, text] = await Promise.all([
-      options.mode === 'text' ? [] : this.vectorCandidates(query, candidates, floor),
+    // The two rankers are independent: run them side by side, the text search asked first, so
+    // LanceDB runs it while the query is embedded (a local model loads on first use).
+    const [text, vector] = await Promise.all([
       options.mode === 'vector' ? [] : this.store.textSearch(searchTextOf('', query), candidates),
+      options.mode === 'text' ? [] : this.vectorCandidates(query, candidates, floor),
     ]);
 
     const ranked: Fused<StoredChunk>[] =
@@ -164,6 +165,8 @@ export class Searcher {
   }
 
   private async vectorCandidates(query: string, candidates: CandidateQuery, floor: number): Promise<StoredChunk[]> {
+    // Loading the model (a local one, on first use) or asking an API takes a while: the index loads meanwhile.
+    this.store.prewarmVectorSearch();
     const vector = await this.queryVector(query);
     return (await this.store.vectorSearch(vector, candidates)).filter((c) => c.score >= floor);
   }

@@ -57,6 +57,11 @@ export interface VectorStore {
    */
   vectorSearch(vector: Float32Array, options: CandidateQuery): Promise<StoredChunk[]>;
   /**
+   * Starts loading what vector searches read (an ANN index) in the background, so that work
+   * overlaps embedding the query; a vector search needs no call to it. Errors are left to the search.
+   */
+  prewarmVectorSearch(): void;
+  /**
    * The `limit` best BM25 matches of already-split query terms (`searchTextOf`) that pass the
    * filter, best first; `score` is the BM25 score. Equal scores come in a fixed order.
    */

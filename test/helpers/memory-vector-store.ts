@@ -75,6 +75,13 @@ export class MemoryVectorStore implements VectorStore {
     return Promise.resolve(this.top((chunk) => cosine(vector, chunk.vector), options));
   }
 
+  /** Counted, so tests see a vector search ask for it and a text-only one not. */
+  prewarmed = 0;
+
+  prewarmVectorSearch(): void {
+    this.prewarmed += 1;
+  }
+
   /** Score: how many times the query's terms occur in the chunk's search text; chunks with none are no match. */
   textSearch(terms: string, options: CandidateQuery): Promise<StoredChunk[]> {
     this.answered.push({ kind: 'text', limit: options.limit, filter: options.filter });

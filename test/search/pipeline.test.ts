@@ -59,9 +59,11 @@ describe('the search pipeline over a VectorStore', () => {
     expect(response.results.map((r) => r.path)).toEqual(['src/vector.ts', 'src/both.ts', 'src/noise.ts', 'src/words.py']);
   });
 
-  it('text mode: term matches only, no query embedded', async () => {
+  it('text mode: term matches only, no query embedded, nothing of the vector search loaded', async () => {
     const { provider, calls } = fakeProvider(vectors);
-    const response = await new Searcher(new MemoryVectorStore(chunks), provider).search(search({ query: QUERY, mode: 'text' }));
+    const store = new MemoryVectorStore(chunks);
+    const response = await new Searcher(store, provider).search(search({ query: QUERY, mode: 'text' }));
+    expect(store.prewarmed).toBe(0);
     // score: the saturated BM25; scores.text: BM25 as the store returned it.
     expect(response.results.map((r) => [r.path, r.score, r.scores])).toEqual([
       ['src/words.py', saturatedBm25(3), { text: 3 }],
@@ -72,7 +74,10 @@ describe('the search pipeline over a VectorStore', () => {
 
   it('hybrid: each chunk scored on its own from the cosine and the saturated BM25, with both rankers\' scores', async () => {
     const { provider } = fakeProvider(vectors);
-    const response = await new Searcher(new MemoryVectorStore(chunks), provider).search(search({ query: QUERY }));
+    const store = new MemoryVectorStore(chunks);
+    const response = await new Searcher(store, provider).search(search({ query: QUERY }));
+    // The vector search's index is asked to load while the query is embedded.
+    expect(store.prewarmed).toBe(1);
     // vector: vector.ts, both.ts; text: words.py, both.ts.
     const bothCosine = 0.9 / Math.hypot(0.9, 0.1);
     expect(response.results.map((r) => r.path)).toEqual(['src/vector.ts', 'src/both.ts', 'src/words.py']);

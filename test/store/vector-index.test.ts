@@ -153,6 +153,24 @@ describe('IndexStore ANN index', () => {
     expect(await withReader((s) => s.countRows())).toBe(150);
   });
 
+  it('prewarms its index for a search to come, and a store closed meanwhile fails nothing', async () => {
+    await writeRun(rowsFrom(0, 500));
+    await withReader(async (s) => {
+      s.prewarmVectorSearch();
+      s.prewarmVectorSearch();
+      const [best] = await s.vectorSearch(vectorOf(42), { limit: 5 });
+      expect(best?.path).toBe(pathOf(42));
+    });
+    // Closed at once: the load in flight is dropped, and nothing is left to reject unhandled.
+    await withReader(async (s) => s.prewarmVectorSearch());
+    await writeRun([], Array.from({ length: 400 }, (_, i) => `f${i}`));
+    // No index (back to exact search): nothing to load.
+    await withReader(async (s) => {
+      s.prewarmVectorSearch();
+      expect((await s.vectorSearch(vectorOf(450), { limit: 1 }))[0]?.path).toBe(pathOf(450));
+    });
+  });
+
   it('answers like an exact scan, with exact cosine scores, and filters before the search', async () => {
     // Over twice the partitions (96) a query probes (NPROBES), so a narrow filter needs rows beyond them.
     await writeRun(rowsFrom(0, 2400), [], { vectorIndex: { minRows: 400, rowsPerPartition: 25 } });
