@@ -12,7 +12,10 @@
  * Rows no index covers yet are still found: LanceDB searches them by a flat scan beside the
  * indexes (full text and vectors alike), and skips deleted rows. So a run whose changes are
  * small against the table leaves them for later, within bounds on what every search then
- * scans flat and on the table versions kept, which only that maintenance prunes.
+ * scans flat and on the table versions kept, which only that maintenance prunes. Until then
+ * the new rows' BM25 scores use the full-text index's statistics, which do not count them:
+ * two indexes of the same commit, one maintained and one not, can rank a changed file a
+ * little differently.
  */
 
 export interface MaintenancePolicy {
