@@ -47,6 +47,8 @@ function git(cwd: string, args: readonly string[]): string {
   return execFileSync('git', args, {
     cwd,
     encoding: 'utf8',
+    // `ls-tree` of 100,000 paths is several MB.
+    maxBuffer: 1024 * 1024 * 1024,
     env: { ...process.env, GIT_AUTHOR_DATE: '@1704067200 +0000', GIT_COMMITTER_DATE: '@1704067200 +0000' },
   });
 }
@@ -177,12 +179,6 @@ async function scaleRepositories(): Promise<void> {
         const noop = run();
         rmSync(join(dir, '.gitctx', 'db'), { recursive: true, force: true });
         const rebuild = run();
-        const oneFile = changeFiles(dir, 1, 'one');
-        const edit = run();
-        const editPending = pendingOf(dir);
-        changeFiles(dir, Math.max(1, Math.round(files / 100)), 'one percent');
-        const percent = run();
-        const percentPending = pendingOf(dir);
         const row = (name: string, r: ReturnType<typeof run>, detail: string) => {
           const rss = r.maxRssMb ?? r.peaks.rss / 2 ** 20;
           out.write(
@@ -192,6 +188,12 @@ async function scaleRepositories(): Promise<void> {
         row('cold index', cold, `${cold.summary.files} files, ${cold.summary.chunks} chunks, ${cold.summary.embedded_chunks} embedded (repo generated in ${generateSeconds.toFixed(1)} s)`);
         row('no-op re-run', noop, `${noop.summary.embedded_chunks} embedded`);
         row('rebuild db from cache', rebuild, `${rebuild.summary.cache_hits} chunks from the cache, ${rebuild.summary.embedded_chunks} embedded`);
+        const oneFile = changeFiles(dir, 1, 'one');
+        const edit = run();
+        const editPending = pendingOf(dir);
+        changeFiles(dir, Math.max(1, Math.round(files / 100)), 'one percent');
+        const percent = run();
+        const percentPending = pendingOf(dir);
         row('one file changed', edit, `${oneFile}: ${edit.summary.embedded_chunks} embedded, ${editPending}`);
         row('1% of files changed', percent, `${percent.summary.embedded_chunks} embedded, ${percentPending}`);
       }

@@ -506,35 +506,8 @@ export class IndexStore implements VectorStore {
     await this.flush();
     // A shared index's writer checks its lease before compaction and pruning, which no lapsed writer may do.
     await confirmWriter(this.dir);
-    if ((this.changed || !(await this.hasTextIndex())) && !(await this.deferMaintenance())) {
-      this.pendingChanges = undefined;
-      // The full-text index is rebuilt whole below, so the old one goes first: compacting
-      // under it would rewrite (remap) it in memory only to replace it, the peak of the run.
-      await this.dropTextIndex();
-      // Compaction, then pruning in a call of its own, so the cut moves only by that call's own
-      // start-up latency, which the retention margin covers (see retention.ts).
-      await lanceWrite(this.dir, () => this.table.optimize({ cleanupOlderThan: PRUNE_NOTHING }));
-      // Versions that searches may still be reading stay (see retention.ts). Locally no other
-      // writer runs (the index lock), so files no version references are leftovers of a killed run.
-      // On shared storage a writer whose lease lapsed could be deleting a successor's new files, so
-      // unreferenced files there are left to LanceDB's own age rule.
-      const committed = (this.previousMeta?.table ?? CHUNKS_TABLE) === this.tableName ? this.previousMeta?.table_version : undefined;
-      const cleanupOlderThan = cleanupCutoff(await this.table.listVersions(), new Date(), this.retention, committed);
-      const deleteUnverified = !isRemote(this.dir);
-      await lanceWrite(this.dir, () => this.table.optimize({ cleanupOlderThan, deleteUnverified }));
-      const rows = await this.table.countRows();
-      if (rows > 0) {
-        await lanceWrite(this.dir, () =>
-          this.table.createIndex('search_text', {
-            config: lancedb.Index.fts({ withPosition: false, baseTokenizer: 'simple', stem: true, removeStopWords: true }),
-            replace: true,
-          }),
-        );
-      }
-      // After compaction, which would otherwise remap a just-built vector index in memory;
-      // the compaction above already fed new rows to an index that is kept.
-      await this.maintainVectorIndex(rows);
-      this.committedRows = rows;
+    if (this.changed || !(await this.hasTextIndex())) {
+      if (!(await this.leaveMaintenanceForLater())) await this.maintain();
     }
     const table_version = await this.table.version();
     await writeIndexMeta(this.dir, {
@@ -552,11 +525,47 @@ export class IndexStore implements VectorStore {
   }
 
   /**
+   * Compaction, pruning of old versions, the full-text index rebuilt whole and the vector index
+   * trained, fed or dropped: everything a changed table needs for searches to read it through
+   * its indexes alone.
+   */
+  private async maintain(): Promise<void> {
+    this.pendingChanges = undefined;
+    // The full-text index is rebuilt whole below, so the old one goes first: compacting
+    // under it would rewrite (remap) it in memory only to replace it, the peak of the run.
+    await this.dropTextIndex();
+    // Compaction, then pruning in a call of its own, so the cut moves only by that call's own
+    // start-up latency, which the retention margin covers (see retention.ts).
+    await lanceWrite(this.dir, () => this.table.optimize({ cleanupOlderThan: PRUNE_NOTHING }));
+    // Versions that searches may still be reading stay (see retention.ts). Locally no other
+    // writer runs (the index lock), so files no version references are leftovers of a killed run.
+    // On shared storage a writer whose lease lapsed could be deleting a successor's new files, so
+    // unreferenced files there are left to LanceDB's own age rule.
+    const committed = (this.previousMeta?.table ?? CHUNKS_TABLE) === this.tableName ? this.previousMeta?.table_version : undefined;
+    const cleanupOlderThan = cleanupCutoff(await this.table.listVersions(), new Date(), this.retention, committed);
+    const deleteUnverified = !isRemote(this.dir);
+    await lanceWrite(this.dir, () => this.table.optimize({ cleanupOlderThan, deleteUnverified }));
+    const rows = await this.table.countRows();
+    if (rows > 0) {
+      await lanceWrite(this.dir, () =>
+        this.table.createIndex('search_text', {
+          config: lancedb.Index.fts({ withPosition: false, baseTokenizer: 'simple', stem: true, removeStopWords: true }),
+          replace: true,
+        }),
+      );
+    }
+    // After compaction, which would otherwise remap a just-built vector index in memory;
+    // the compaction above already fed new rows to an index that is kept.
+    await this.maintainVectorIndex(rows);
+    this.committedRows = rows;
+  }
+
+  /**
    * Whether this run's changes may wait for a later run's maintenance (maintenance.ts), counting
    * them into pendingChanges if so. Only a table opened as the last commit left it, whose
    * indexes are all in place and whose vector index needs no new training.
    */
-  private async deferMaintenance(): Promise<boolean> {
+  private async leaveMaintenanceForLater(): Promise<boolean> {
     if (this.committedRows === undefined) return false;
     const rows = await this.table.countRows();
     const indexed = await this.indexedColumns();
