@@ -207,6 +207,7 @@ export class IndexStore implements VectorStore {
   private vectorIndexed: boolean | undefined;
   /** The ANN index's name, for prewarming; known once a read-only store is opened. */
   private vectorIndexName: string | undefined;
+  /** Set once prewarmVectorSearch has started the load; never awaited (a search loads what it needs anyway). */
   private prewarming: Promise<void> | undefined;
   /** What the vector index was trained on, as the last commit recorded it. */
   private vectorRecord: VectorIndexRecord | undefined;
