@@ -23,6 +23,8 @@ export interface StatusReport {
   db_uri: string | null;
   /** The ANN index on the vectors (large indexes only); null when searches scan every vector. */
   vector_index: { kind: string; partitions: number; trained_rows: number } | null;
+  /** Changes recent runs left for a later one to index (large indexes only); null when there are none. */
+  pending_changes: { rows: number; runs: number } | null;
 }
 
 /** What is indexed and cached, from meta.json and the cache files' headers: no database is opened. */
@@ -43,6 +45,7 @@ export async function readStatus(repo: Repository, workspace: Workspace, locatio
     head: repo.head,
     db_uri: isRemote(location) ? location.uri : null,
     vector_index: meta?.vector_index ? { kind: meta.vector_index.kind, partitions: meta.vector_index.partitions, trained_rows: meta.vector_index.trained_rows } : null,
+    pending_changes: meta?.pending_changes ? { rows: meta.pending_changes.rows, runs: meta.pending_changes.runs } : null,
   };
 }
 
@@ -59,6 +62,9 @@ export function describeStatus(r: StatusReport): string {
     `chunks:         ${r.chunks}`,
     ...(r.db_uri !== null ? [`index:          ${printable(r.db_uri)} (shared; \`gitctx index\` writes it, one writer at a time)`] : []),
     ...(r.vector_index ? [`vector index:   ${printable(r.vector_index.kind)}, ${r.vector_index.partitions} partitions, trained on ${r.vector_index.trained_rows} chunks`] : []),
+    ...(r.pending_changes
+      ? [`pending:        ${r.pending_changes.rows} rows added or removed in ${r.pending_changes.runs} run(s) since the indexes were rebuilt; searches scan them until a run with more changes rebuilds them`]
+      : []),
     `cache:          ${r.cache.files} files, ${formatBytes(r.cache.bytes)}${ratio}`,
   ].join('\n');
 }

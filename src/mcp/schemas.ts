@@ -133,6 +133,10 @@ export const statusOutputSchema = z.object({
     .object({ kind: z.string(), partitions: z.number().int(), trained_rows: z.number().int() })
     .nullable()
     .describe('The approximate-nearest-neighbour index on the vectors, built for large indexes; null when searches scan every vector.'),
+  pending_changes: z
+    .object({ rows: z.number().int(), runs: z.number().int() })
+    .nullable()
+    .describe('Rows added or removed by recent runs that left indexing them for later (large indexes only); searches still see them. Null when none.'),
 });
 
 // Same keys at every level, both ways round: a structural `extends` alone would let

@@ -232,10 +232,16 @@ describe('status', () => {
       head: 'a'.repeat(40),
       db_uri: null,
       vector_index: { kind: VECTOR_INDEX_KIND, partitions: 15, trained_rows: 120_000 },
+      pending_changes: null,
     };
     expect(statusOutputSchema.parse(report)).toEqual(report);
     expect(describeStatus(report)).toContain('vector index:   ivf_rq, 15 partitions, trained on 120000 chunks');
+    expect(describeStatus(report)).not.toContain('pending');
     expect(describeStatus({ ...report, vector_index: null })).not.toContain('vector index');
+    // Changes a run left for later: counted, and said to be searched all the same.
+    const pending = { ...report, pending_changes: { rows: 3852, runs: 2 } };
+    expect(statusOutputSchema.parse(pending)).toEqual(pending);
+    expect(describeStatus(pending)).toContain('pending:        3852 rows added or removed in 2 run(s) since the indexes were rebuilt');
   });
 });
 
