@@ -564,10 +564,11 @@ export class IndexStore implements VectorStore {
   /**
    * Whether this run's changes may wait for a later run's maintenance (maintenance.ts), counting
    * them into pendingChanges if so. Only a table opened as the last commit left it, whose
-   * indexes are all in place and whose vector index needs no new training.
+   * indexes are all in place and whose vector index needs no new training. Never a shared
+   * index: every reader would scan the pending rows over the network, on every search.
    */
   private async leaveMaintenanceForLater(): Promise<boolean> {
-    if (this.committedRows === undefined) return false;
+    if (this.committedRows === undefined || isRemote(this.dir)) return false;
     const rows = await this.table.countRows();
     const indexed = await this.indexedColumns();
     if (!indexed.has('search_text')) return false;

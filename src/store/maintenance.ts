@@ -15,7 +15,8 @@
  * scans flat and on the table versions kept, which only that maintenance prunes. Until then
  * the new rows' BM25 scores use the full-text index's statistics, which do not count them:
  * two indexes of the same commit, one maintained and one not, can rank a changed file a
- * little differently.
+ * little differently. A shared index on object storage is always maintained (the store
+ * decides that): each of its readers would fetch the pending rows on every search.
  */
 
 export interface MaintenancePolicy {

@@ -52,6 +52,21 @@ describe('an index on object storage', () => {
     reader!.close();
   });
 
+  it('is maintained on every run that changes it, however small the change', async () => {
+    const location = await remoteIndex();
+    // A policy under which a local index would leave this run's one file for later.
+    const options = { maintenance: { minRows: 1, maxPendingShare: 1, maxPendingRows: 1000, maxDeferredRuns: 10 } };
+    const first = await IndexStore.openForWrite(location, identity, () => undefined, options);
+    for (let f = 0; f < 5; f++) await first.add(rows(`f${f}`, `src/file${f}.ts`, 3));
+    await first.commit({ ...identity, indexed_commit: 'abc', files: 5, chunks: 15 });
+    first.close();
+    const second = await IndexStore.openForWrite(location, identity, () => undefined, options);
+    await second.add(rows('f5', 'src/file5.ts', 3));
+    await second.commit({ ...identity, indexed_commit: 'def', files: 6, chunks: 18 });
+    second.close();
+    expect((await readIndexMeta(location))?.pending_changes).toBeUndefined();
+  });
+
   it('has no meta and no index before the first run', async () => {
     const location = await remoteIndex('empty');
     expect(await readIndexMeta(location)).toBeUndefined();
