@@ -311,6 +311,19 @@ describe('maintenance left for a later run', () => {
     expect(await layout()).toEqual({ fragments: 1, unindexed: 0 });
   });
 
+  it('maintains the run after one that stopped between its writes and its commit', async () => {
+    await writeRun(rowsFrom(0, 500), [], options);
+    const killed = await IndexStore.openForWrite(dir, identity, () => undefined, options);
+    await killed.add(rowsFrom(500, 5));
+    await killed.flush();
+    killed.close();
+    // Its rows are in the table, counted nowhere: this run cannot know how much is pending.
+    await writeRun(rowsFrom(505, 1), [], options);
+    expect((await readIndexMeta(dir))?.pending_changes).toBeUndefined();
+    expect(await layout()).toEqual({ fragments: 1, unindexed: 0 });
+    await withReader(async (s) => expect(await s.countRows()).toBe(506));
+  });
+
   it('maintains on every run below minRows, as before', async () => {
     await writeRun(rowsFrom(0, 399), [], options);
     await writeRun(rowsFrom(399, 1), [], options);
