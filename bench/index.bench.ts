@@ -5,7 +5,8 @@
  *   (`GITCTX_BENCH_FILES=5000,20000` to choose; `GITCTX_BENCH_MODELS=local-v1,local-v2`
  *   to measure models other than the default), cold index, no-op re-run, a rebuild
  *   of the database from the cache, then runs after commits that change one file and 1% of
- *   the files, with the JS heap's share of the peak;
+ *   the files, with the JS heap's share of the peak; and LanceDB alone writing and indexing as
+ *   many rows (lancedb-alone.ts), the floor under the rebuild;
  * - a real repository we did not write: the published source of zod (as installed in
  *   node_modules), committed into a temp git repository, and a ~10,000-file one made of
  *   several published packages (`GITCTX_BENCH_SCALE_ONLY=1` skips these two).
@@ -18,7 +19,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeSyntheticRepo } from './synthetic-repo.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..');
 /** The gitctx under test; GITCTX_BENCH_BIN points at another build (an older commit's) to compare. */
 const bin = process.env.GITCTX_BENCH_BIN ?? join(root, 'dist', 'cli', 'main.js');
 const SOURCE_PACKAGE = 'zod';
@@ -135,6 +137,25 @@ function changeFiles(dir: string, count: number, what: string): string {
   return changed[0] as string;
 }
 
+/**
+ * LanceDB alone writing and indexing as many synthetic rows as the index of `dir` holds, of its
+ * dimensions and mean chunk length (lancedb-alone.ts), in a process measured like gitctx's.
+ */
+function lancedbAlone(dir: string, work: string, rows: number, env: Record<string, string>): Timed & { peaks: MemoryPeaks; detail: string } {
+  const { dims } = JSON.parse(readFileSync(join(dir, '.gitctx', 'db', 'meta.json'), 'utf8')) as { dims: number };
+  const bytes = git(dir, ['ls-tree', '-r', '-l', 'HEAD']).split('\n').reduce((sum, line) => sum + (Number(line.split(/\s+/)[3]) || 0), 0);
+  const textBytes = Math.round(bytes / Math.max(1, rows));
+  const db = join(work, 'lancedb-alone');
+  rmSync(db, { recursive: true, force: true });
+  try {
+    const t = timed(process.execPath, [join(here, 'lancedb-alone.js'), 'write', db, String(rows), String(dims), String(textBytes)], work, env);
+    const peaks = JSON.parse(readFileSync(env.GITCTX_BENCH_MEMORY_OUT as string, 'utf8')) as MemoryPeaks;
+    return { ...t, peaks, detail: `${rows} rows of ${dims} dims and about ${textBytes} bytes of text` };
+  } finally {
+    rmSync(db, { recursive: true, force: true });
+  }
+}
+
 /** What the last run left for a later maintenance (maintenance.ts), from meta.json. */
 function pendingOf(dir: string): string {
   const meta = JSON.parse(readFileSync(join(dir, '.gitctx', 'db', 'meta.json'), 'utf8')) as { pending_changes?: { rows: number } };
@@ -188,6 +209,8 @@ async function scaleRepositories(): Promise<void> {
         row('cold index', cold, `${cold.summary.files} files, ${cold.summary.chunks} chunks, ${cold.summary.embedded_chunks} embedded (repo generated in ${generateSeconds.toFixed(1)} s)`);
         row('no-op re-run', noop, `${noop.summary.embedded_chunks} embedded`);
         row('rebuild db from cache', rebuild, `${rebuild.summary.cache_hits} chunks from the cache, ${rebuild.summary.embedded_chunks} embedded`);
+        const floor = lancedbAlone(dir, work, rebuild.summary.chunks, env);
+        row('LanceDB alone, as many rows', { ...floor, summary: rebuild.summary }, `${floor.detail}: the floor under a rebuild (lancedb-alone.ts)`);
         const oneFile = changeFiles(dir, 1, 'one');
         const edit = run();
         const editPending = pendingOf(dir);

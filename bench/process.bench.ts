@@ -10,7 +10,9 @@
  * - `gitctx --version`: Node, the command tree, nothing else;
  * - `search --mode text`: settings, git, LanceDB and the full-text index, no model;
  * - `search --mode vector`: settings, git, LanceDB, the local-v2 table and the vector index;
- * - `search` (hybrid, the default): all of it.
+ * - `search` (hybrid, the default): all of it;
+ * - LanceDB alone (lancedb-alone.ts): opening the index and its two queries, with no gitctx code,
+ *   the floor under the hybrid search.
  *
  * - `node` touching 64 MiB: what fresh memory costs on this machine. Every page a process
  *   touches first is a page fault, and on some virtual machines one costs 10 µs or more (about
@@ -28,7 +30,8 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { repoWithIndex } from './ann.bench.js';
 import { projectRoot } from './eval/harness.js';
 
@@ -41,6 +44,7 @@ const QUESTIONS = [
 ];
 
 const hasTime = existsSync('/usr/bin/time');
+const here = dirname(fileURLToPath(import.meta.url));
 
 interface Run {
   wallMs: number;
@@ -88,6 +92,8 @@ export default async function bench(): Promise<void> {
   const commands: { label: string; args: (i: number) => string[] }[] = [
     { label: '`node -e 0` (baseline)', args: () => ['-e', '0'] },
     { label: `\`node\` touching ${TOUCHED_MIB} MiB of fresh memory`, args: () => ['-e', `Buffer.alloc(${TOUCHED_MIB} * 1024 * 1024, 1)`] },
+    // The floor: what LanceDB itself costs a process asking what a hybrid search asks of it.
+    { label: 'LanceDB alone: full-text and vector queries (lancedb-alone.ts)', args: (i: number) => [join(here, 'lancedb-alone.js'), 'search', join(dir, '.gitctx', 'db'), question(i)] },
     ...gitctx(bin, ''),
     ...(baseBin === undefined ? [] : gitctx(baseBin, ', base build')),
   ];

@@ -33,7 +33,7 @@ import type { MaintenancePolicy, PendingChanges } from './maintenance.js';
  * 270 MB instead of 310-325 MB, in the same time: the native writer's buffers of each
  * add are freed into the C allocator, which keeps the largest it has seen.
  */
-const ADD_BATCH_ROWS = 256;
+export const ADD_BATCH_ROWS = 256;
 const ADD_BATCH_BYTES = 1024 * 1024;
 /**
  * Training rows per IVF partition (LanceDB's `sampleRate`, default 256): k-means trains on
@@ -42,7 +42,7 @@ const ADD_BATCH_BYTES = 1024 * 1024;
  * 20,000-file index, 1.1 GB there with IVF_HNSW_SQ). Recall is measured with it in
  * vector-index.ts.
  */
-const VECTOR_INDEX_SAMPLE_RATE = 32;
+export const VECTOR_INDEX_SAMPLE_RATE = 32;
 /** Query-cache writes between compactions of that table. */
 const QUERY_CACHE_PRUNE_EVERY = 50;
 /** Ids per delete predicate: one table version per group. */
@@ -53,7 +53,7 @@ const DELETE_BATCH_IDS = 2000;
  * fragments the table has, whatever its cache sizes: 1,470 adds of 170 rows took one
  * connection to 832 MB, and to 234 MB when it was reopened every 50 adds (278 every 100).
  */
-const ADDS_PER_CONNECTION = 50;
+export const ADDS_PER_CONNECTION = 50;
 
 /** How a writing store prunes, indexes and maintains; the defaults, except in tests that cross the thresholds with small tables. */
 export interface WriteOptions {
