@@ -3,7 +3,7 @@
  * Quality: file-level Recall@5, Recall@10 and MRR@10 of `gitctx search` as users get it
  * (the real indexer, chunker and LanceDB, default settings): text mode (LanceDB's BM25),
  * and local-v1 and local-v2 in vector and hybrid modes, on each eval set in bench/eval
- * (dev ajv, and pflag fetched from Debian; holdouts yaml, and click and cobra fetched from Debian) and subset (all, literal,
+ * (dev ajv, and pflag and rich fetched from Debian; holdouts yaml, and click and cobra fetched from Debian) and subset (all, literal,
  * reworded-strict), with the issue's targets checked PASS/FAIL.
  * Latency: a warm query in process and the whole `gitctx search` process on an index
  * of 10,000+ chunks, beside `node -e 0`.
@@ -48,6 +48,7 @@ type Method = (typeof METHODS)[number];
 const EVAL_SETS: readonly { name: EvalSetName; role: 'dev' | 'holdout' }[] = [
   { name: 'questions', role: 'dev' },
   { name: 'pflag-dev-questions', role: 'dev' },
+  { name: 'rich-dev-questions', role: 'dev' },
   { name: 'holdout-questions', role: 'holdout' },
   { name: 'click-holdout-questions', role: 'holdout' },
   { name: 'cobra-holdout-questions', role: 'holdout' },

@@ -16,6 +16,7 @@ export const PINNED_DEBS: Readonly<Record<string, string>> = Object.freeze({
   'python3-click=8.1.3-2': 'c3af7e231d711f7fdb9a2fac4954061fe423ea517279bc30bf95a0920738279b',
   'golang-github-spf13-cobra-dev=1.6.1-1': '4f5d20855133319beef3c5b49d3c21a0406f270bf94fb4b6f4d406b691283cb2',
   'golang-github-spf13-pflag-dev=1.0.6~git20210604-d5e0c0615ace-1': 'bd1c3c2a3e47512a64da02ebea900eb5a3f3c5d386e559d5718a3a935c0ea570',
+  'python3-rich=13.3.1-1': '4922761342dd42eb989dcc148e7a251401caf0266796f9fb0907be262d4a4083',
 });
 
 export interface DebianSource {

@@ -102,6 +102,7 @@ export function projectRoot(): string {
 export type EvalSetName =
   | 'questions'
   | 'pflag-dev-questions'
+  | 'rich-dev-questions'
   | 'holdout-questions'
   | 'click-holdout-questions'
   | 'cobra-holdout-questions';
