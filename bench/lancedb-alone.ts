@@ -22,23 +22,13 @@ import type { Table as ArrowTable } from 'apache-arrow';
 import { arrow } from '../src/store/arrow.js';
 import { boundWriterMemory } from '../src/store/native-memory.js';
 import { NPROBES, partitionsFor, VECTOR_INDEX_MIN_ROWS } from '../src/store/vector-index.js';
+import { prng } from '../test/helpers/cache-data.js';
 
 // LanceDB's own copy of Arrow: its writer recognises only tables built with it.
 const { Field, FixedSizeList, Float32, makeData, makeVector, Table, Utf8, vectorFromArray } = arrow;
 
 const POOL = 500;
 const COLUMNS = ['path', 'start_line', 'end_line', 'content'];
-
-/** Deterministic words and floats (mulberry32), so every run writes the same table. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function rowsBatch(random: () => number, first: number, count: number, dims: number, textBytes: number): ArrowTable {
   const vectors = new Float32Array(count * dims);
@@ -67,7 +57,8 @@ async function write(dir: string, rows: number, dims: number, textBytes: number)
   // The writer's batch sizes, imported here only: a search's floor loads none of gitctx's store.
   const { ADD_BATCH_ROWS: ADD_ROWS, ADDS_PER_CONNECTION, VECTOR_INDEX_SAMPLE_RATE } = await import('../src/store/index-store.js');
   boundWriterMemory();
-  const random = generator(1);
+  // Fixed seeds: every run writes the same table and asks the same vector.
+  const random = prng(1);
   let db = await lancedb.connect(dir);
   let table = await db.createTable('chunks', rowsBatch(random, 0, Math.min(ADD_ROWS, rows), dims, textBytes));
   let adds = 0;
@@ -96,7 +87,7 @@ async function search(dbDir: string, words: string): Promise<void> {
   const vectorIndex = (await table.listIndices()).find((index) => index.columns.includes('vector'));
   const text = table.query().fullTextSearch(words, { columns: ['search_text'] }).select([...COLUMNS, '_score']).limit(POOL).toArrow();
   if (vectorIndex !== undefined) void table.prewarmIndex(vectorIndex.name).catch(() => undefined);
-  const random = generator(2);
+  const random = prng(2);
   const vector = Float32Array.from({ length: meta.dims }, () => random() - 0.5);
   let query = table.vectorSearch(vector).distanceType('cosine').select([...COLUMNS, '_distance']).limit(POOL);
   if (vectorIndex !== undefined) query = query.nprobes(NPROBES).refineFactor(2);
