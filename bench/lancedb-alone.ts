@@ -54,8 +54,8 @@ function rowsBatch(random: () => number, first: number, count: number, dims: num
 }
 
 async function write(dir: string, rows: number, dims: number, textBytes: number): Promise<void> {
-  // The writer's batch sizes, imported here only: a search's floor loads none of gitctx's store.
-  const { ADD_BATCH_ROWS: ADD_ROWS, ADDS_PER_CONNECTION, VECTOR_INDEX_SAMPLE_RATE } = await import('../src/store/index-store.js');
+  // The writer's batch sizes and index settings, imported here only: a search's floor loads none of gitctx's store.
+  const { ADD_BATCH_ROWS: ADD_ROWS, ADDS_PER_CONNECTION, textIndexConfig, vectorIndexConfig } = await import('../src/store/index-store.js');
   boundWriterMemory();
   // Fixed seeds: every run writes the same table and asks the same vector.
   const random = prng(1);
@@ -72,10 +72,8 @@ async function write(dir: string, rows: number, dims: number, textBytes: number)
     }
   }
   await table.optimize({ cleanupOlderThan: new Date() });
-  await table.createIndex('search_text', { config: lancedb.Index.fts({ withPosition: false, baseTokenizer: 'simple', stem: true, removeStopWords: true }) });
-  if (rows >= VECTOR_INDEX_MIN_ROWS) {
-    await table.createIndex('vector', { config: lancedb.Index.ivfRq({ distanceType: 'cosine', numPartitions: partitionsFor(rows), sampleRate: VECTOR_INDEX_SAMPLE_RATE }) });
-  }
+  await table.createIndex('search_text', { config: textIndexConfig() });
+  if (rows >= VECTOR_INDEX_MIN_ROWS) await table.createIndex('vector', { config: vectorIndexConfig(partitionsFor(rows)) });
   table.close();
   db.close();
 }

@@ -42,7 +42,17 @@ const ADD_BATCH_BYTES = 1024 * 1024;
  * 20,000-file index, 1.1 GB there with IVF_HNSW_SQ). Recall is measured with it in
  * vector-index.ts.
  */
-export const VECTOR_INDEX_SAMPLE_RATE = 32;
+const VECTOR_INDEX_SAMPLE_RATE = 32;
+/** The full-text index on `search_text`: words as the search text splits them, stemmed, stop words dropped. */
+export function textIndexConfig(): lancedb.Index {
+  return lancedb.Index.fts({ withPosition: false, baseTokenizer: 'simple', stem: true, removeStopWords: true });
+}
+
+/** The ANN index on the vectors (vector-index.ts says why IVF_RQ, and how many partitions). */
+export function vectorIndexConfig(partitions: number): lancedb.Index {
+  return lancedb.Index.ivfRq({ distanceType: 'cosine', numPartitions: partitions, sampleRate: VECTOR_INDEX_SAMPLE_RATE });
+}
+
 /** Query-cache writes between compactions of that table. */
 const QUERY_CACHE_PRUNE_EVERY = 50;
 /** Ids per delete predicate: one table version per group. */
@@ -550,7 +560,7 @@ export class IndexStore implements VectorStore {
     if (rows > 0) {
       await lanceWrite(this.dir, () =>
         this.table.createIndex('search_text', {
-          config: lancedb.Index.fts({ withPosition: false, baseTokenizer: 'simple', stem: true, removeStopWords: true }),
+          config: textIndexConfig(),
           replace: true,
         }),
       );
@@ -622,7 +632,7 @@ export class IndexStore implements VectorStore {
     if (action.kind === 'train') {
       await lanceWrite(this.dir, () =>
         this.table.createIndex('vector', {
-          config: lancedb.Index.ivfRq({ distanceType: 'cosine', numPartitions: action.partitions, sampleRate: VECTOR_INDEX_SAMPLE_RATE }),
+          config: vectorIndexConfig(action.partitions),
           replace: true,
         }),
       );
